@@ -1,0 +1,49 @@
+# StreamHouse: the two commands.
+#   make run   install what is missing, build, start StreamHouse on its embedded default
+#   make test  install what is missing, build, run every test (also under ASan+UBSan)
+
+JOBS ?= $(shell nproc)
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_FLAGS = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
+
+.PHONY: all deps build build-asan test test-unit test-asan run bench format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B build $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > /dev/null
+	@cmake --build build -j $(JOBS)
+
+# Unit-test binaries only, with AddressSanitizer and UndefinedBehaviorSanitizer.
+build-asan: deps
+	@cmake -S . -B build-asan $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DSH_SANITIZE=ON > /dev/null
+	@cmake --build build-asan -j $(JOBS) --target unit_tests
+
+test-unit: build
+	cd build && ctest --output-on-failure -j $(JOBS) -L unit
+
+test-asan: build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -L unit
+
+test: build build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -L unit
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+run: build
+	@bash scripts/run.sh
+
+bench: build
+	@for b in build/bin/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'bench/*.cc' | grep -v /generated/)
+
+clean:
+	rm -rf build build-asan
