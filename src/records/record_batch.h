@@ -91,7 +91,7 @@ class RecordBatchView {
   int16_t producer_epoch() const;
   int32_t base_sequence() const;
   int32_t record_count() const;
-  int64_t last_offset() const { return base_offset() + last_offset_delta(); }
+  int64_t last_offset() const;  // base_offset() + last_offset_delta()
   // The (possibly compressed) records section after the 61-byte header.
   ByteView records_section() const { return bytes_.subspan(kBatchHeaderSize); }
 
@@ -112,7 +112,8 @@ class RecordBatchView {
 Result<std::vector<RecordBatchView>> ParseBatches(ByteView data);
 
 // Size of the batch starting at data (from its length field), or 0 if data is
-// too short to hold the length field. Does not validate.
+// too short to hold the length field. Does not validate: a negative length
+// counts as 0, giving kBatchLogOverhead, which Parse then rejects.
 size_t PeekBatchSize(ByteView data);
 
 // In-place header edits on a batch buffer (at least kBatchHeaderSize bytes).
