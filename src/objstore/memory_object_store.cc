@@ -1,5 +1,7 @@
 #include "objstore/memory_object_store.h"
 
+#include <algorithm>
+
 namespace sh {
 
 Status MemoryObjectStore::Put(std::string_view key, ByteView data) {
@@ -21,12 +23,14 @@ Result<Bytes> MemoryObjectStore::GetRange(std::string_view key, uint64_t offset,
   auto it = objects_.find(key);
   if (it == objects_.end()) return Status::NotFound("object " + std::string(key));
   const Bytes& b = it->second;
-  if (offset > b.size() || length > b.size() - offset) {
-    return Status::OutOfRange("object " + std::string(key) + ": range [" +
-                              std::to_string(offset) + ", +" + std::to_string(length) +
-                              ") past size " + std::to_string(b.size()));
+  if (offset > b.size() || (offset == b.size() && length > 0)) {
+    return Status::OutOfRange("object " + std::string(key) + ": range offset " +
+                              std::to_string(offset) + " is past its size " +
+                              std::to_string(b.size()));
   }
-  return Bytes(b.begin() + offset, b.begin() + offset + length);
+  // A range that runs past the end is cut at the end, as S3 does.
+  const uint64_t n = std::min<uint64_t>(length, b.size() - offset);
+  return Bytes(b.begin() + offset, b.begin() + offset + n);
 }
 
 Result<uint64_t> MemoryObjectStore::Size(std::string_view key) {

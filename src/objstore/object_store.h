@@ -35,8 +35,12 @@ class ObjectStore {
   // The whole object. NotFound if absent.
   virtual Result<Bytes> Get(std::string_view key) = 0;
 
-  // Bytes [offset, offset + length) of the object. OutOfRange if the range
-  // ends past the object's size; NotFound if absent.
+  // Bytes [offset, min(offset + length, size)) of the object: a range that
+  // runs past the end is cut at the end (as an HTTP/S3 ranged GET is).
+  // OutOfRange if offset > size, or offset == size with length > 0 (no byte
+  // of the range exists); length 0 at offset <= size gives no bytes.
+  // NotFound if absent. Callers that need exactly length bytes must check
+  // the size of what they got.
   virtual Result<Bytes> GetRange(std::string_view key, uint64_t offset, uint64_t length) = 0;
 
   // Size in bytes. NotFound if absent.
