@@ -245,6 +245,19 @@ TEST(Lz4Test, DecodesFrameFromLz4Cli) {
   EXPECT_NE(bad.status().message().find("lz4"), std::string::npos);
 }
 
+TEST(Lz4Test, DecodesFrameWithBlockChecksumsAndContentSize) {
+  // lz4 -BX --content-size of a file holding the expected text (lz4 v1.9.4).
+  // FLG 0x7c: block checksums, content size and content checksum all present.
+  Bytes frame = FromHex(
+      "04224d187c403000000000000000cf300000806c7a34206672616d65207769746820626c6f636b2063686563"
+      "6b73756d7320616e6420636f6e74656e742073697a650a68e09bd00000000068e09bd0");
+  auto r = Decompress(Compression::kLz4, frame);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(AsStr(*r), "lz4 frame with block checksums and content size\n");
+  frame[60] ^= 0x01;  // inside the block's data: the block checksum catches it
+  EXPECT_FALSE(Decompress(Compression::kLz4, frame).ok());
+}
+
 TEST(Lz4Test, CompressWritesIndependent64KiBBlocks) {
   auto c = Compress(Compression::kLz4, SampleData(1000, 1));
   ASSERT_TRUE(c.ok());
@@ -271,6 +284,49 @@ TEST(ZstdTest, DecodesFrameWithoutContentSizeFromZstdCli) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), ErrorCode::kCorruption);
   EXPECT_NE(bad.status().message().find("zstd"), std::string::npos);
+}
+
+TEST(ZstdTest, DecodesFrameWithContentSizeFromZstdCli) {
+  // zstd -c of a file holding the expected text (zstd v1.5.4): a single-segment
+  // frame whose header carries the content size.
+  Bytes frame = FromHex(
+      "28b52ffd241de900007a737464206672616d65207769746820636f6e74656e742073697a650af46c24f5");
+  auto r = Decompress(Compression::kZstd, frame);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(AsStr(*r), "zstd frame with content size\n");
+  // A content size over the limit is refused.
+  auto small = Decompress(Compression::kZstd, frame, 10);
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.status().code(), ErrorCode::kTooLarge);
+}
+
+TEST(GzipTest, ConcatenatedMembersDecodeAsOneStream) {
+  auto a = Compress(Compression::kGzip, ToBytes("first member, "));
+  auto b = Compress(Compression::kGzip, ToBytes("second member"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  Bytes both = *a;
+  both.insert(both.end(), b->begin(), b->end());
+  auto r = Decompress(Compression::kGzip, both);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(AsStr(*r), "first member, second member");
+  // But trailing bytes that are no gzip member are rejected.
+  Bytes junk = *a;
+  junk.push_back('x');
+  EXPECT_FALSE(Decompress(Compression::kGzip, junk).ok());
+}
+
+TEST(Lz4Test, ConcatenatedFramesAndTrailingGarbage) {
+  auto a = Compress(Compression::kLz4, ToBytes("one "));
+  auto b = Compress(Compression::kLz4, ToBytes("two"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  Bytes both = *a;
+  both.insert(both.end(), b->begin(), b->end());
+  auto r = Decompress(Compression::kLz4, both);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(AsStr(*r), "one two");
+  Bytes junk = *a;
+  junk.push_back(0x42);
+  EXPECT_FALSE(Decompress(Compression::kLz4, junk).ok());
 }
 
 }  // namespace
