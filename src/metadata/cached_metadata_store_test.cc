@@ -1,0 +1,225 @@
+#include "metadata/cached_metadata_store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "metadata/counting_metadata_store.h"
+#include "metadata/sqlite_metadata_store.h"
+
+namespace sh {
+namespace {
+
+using Method = CountingMetadataStore::Method;
+
+TopicInfo Topic(const std::string& name, int32_t partitions) {
+  TopicInfo t;
+  t.name = name;
+  t.partition_count = partitions;
+  return t;
+}
+
+// A cache over a counter over SQLite: the counter sees exactly what the cache
+// lets through.
+class CachedMetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = SqliteMetadataStore::Open(":memory:", &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    sqlite_ = std::move(opened).value();
+    ASSERT_TRUE(sqlite_->CreateTopic(Topic("a", 2)).ok());
+    ASSERT_TRUE(sqlite_->CreateTopic(Topic("b", 1)).ok());
+    counting_ = std::make_unique<CountingMetadataStore>(*sqlite_);
+  }
+  CachedMetadataStore& Cache(size_t capacity = 100, int64_t ttl_ms = 1000) {
+    cache_ = std::make_unique<CachedMetadataStore>(*counting_, capacity, ttl_ms, &clock_);
+    return *cache_;
+  }
+  int64_t inner_reads() const { return counting_->reads(); }
+
+  ManualClock clock_;
+  std::unique_ptr<SqliteMetadataStore> sqlite_;
+  std::unique_ptr<CountingMetadataStore> counting_;
+  std::unique_ptr<CachedMetadataStore> cache_;
+};
+
+TEST_F(CachedMetadataStoreTest, HitsDoNotReachTheInnerStore) {
+  auto& cache = Cache();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(cache.GetTopic("a")->partition_count, 2);
+    ASSERT_EQ(cache.ListPartitions("a")->size(), 2u);
+    ASSERT_EQ(cache.GetPartition("a", 1)->partition, 1);
+    ASSERT_EQ(cache.ListTopics()->size(), 2u);
+  }
+  EXPECT_EQ(inner_reads(), 4);
+  EXPECT_EQ(counting_->calls(Method::kGetTopic), 1);
+  EXPECT_EQ(counting_->calls(Method::kListPartitions), 1);
+  EXPECT_EQ(counting_->calls(Method::kGetPartition), 1);
+  EXPECT_EQ(counting_->calls(Method::kListTopics), 1);
+  // Different keys are different entries.
+  ASSERT_TRUE(cache.GetPartition("a", 0).ok());
+  ASSERT_TRUE(cache.GetTopic("b").ok());
+  EXPECT_EQ(inner_reads(), 6);
+}
+
+TEST_F(CachedMetadataStoreTest, ErrorsAreNotCached) {
+  auto& cache = Cache();
+  EXPECT_EQ(cache.GetTopic("c").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(cache.GetTopic("c").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(counting_->calls(Method::kGetTopic), 2);
+  ASSERT_TRUE(sqlite_->CreateTopic(Topic("c", 1)).ok());  // behind the cache's back
+  EXPECT_TRUE(cache.GetTopic("c").ok());
+}
+
+TEST_F(CachedMetadataStoreTest, ExpiredEntriesAreFetchedAgain) {
+  auto& cache = Cache(100, 1000);
+  ASSERT_TRUE(cache.GetPartition("a", 0).ok());
+  // Changed elsewhere: the cache serves the old value until the TTL passes.
+  ASSERT_TRUE(sqlite_->UpdateHighWatermark("a", 0, 50, 0).ok());
+  clock_.AdvanceMs(999);
+  EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 0);
+  EXPECT_EQ(inner_reads(), 1);
+  clock_.AdvanceMs(1);
+  EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 50);
+  EXPECT_EQ(inner_reads(), 2);
+  EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 50);
+  EXPECT_EQ(inner_reads(), 2);
+}
+
+TEST_F(CachedMetadataStoreTest, PartitionWritesInvalidateThatPartition) {
+  auto& cache = Cache();
+  ASSERT_TRUE(cache.GetPartition("a", 0).ok());
+  ASSERT_TRUE(cache.GetPartition("a", 1).ok());
+  ASSERT_TRUE(cache.ListPartitions("a").ok());
+  ASSERT_TRUE(cache.GetTopic("a").ok());
+  counting_->Reset();
+
+  ASSERT_TRUE(cache.UpdateHighWatermark("a", 0, 10, 0).ok());
+  EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 10);
+  EXPECT_EQ(cache.ListPartitions("a")->at(0).high_watermark, 10);
+  EXPECT_EQ(inner_reads(), 2);
+  ASSERT_TRUE(cache.GetPartition("a", 1).ok());  // untouched entries stay
+  ASSERT_TRUE(cache.GetTopic("a").ok());
+  EXPECT_EQ(inner_reads(), 2);
+
+  SegmentInfo seg;
+  seg.topic = "a";
+  seg.partition = 1;
+  seg.end_offset = 30;
+  seg.object_key = "k";
+  ASSERT_TRUE(cache.RegisterSegment(seg, 0).ok());
+  EXPECT_EQ(cache.GetPartition("a", 1)->high_watermark, 30);
+  ASSERT_TRUE(cache.UpdateLogStartOffset("a", 1, 20).ok());
+  EXPECT_EQ(cache.GetPartition("a", 1)->log_start_offset, 20);
+}
+
+TEST_F(CachedMetadataStoreTest, TopicWritesInvalidateTheTopic) {
+  auto& cache = Cache();
+  ASSERT_EQ(cache.ListTopics()->size(), 2u);
+  ASSERT_EQ(cache.ListPartitions("a")->size(), 2u);
+  ASSERT_TRUE(cache.GetPartition("a", 1).ok());
+  ASSERT_TRUE(cache.GetTopic("b").ok());
+
+  ASSERT_TRUE(cache.AddPartitions("a", 4).ok());
+  EXPECT_EQ(cache.ListPartitions("a")->size(), 4u);
+  EXPECT_EQ(cache.GetTopic("a")->partition_count, 4);
+
+  ASSERT_TRUE(cache.UpdateTopicConfig("a", R"({"x":"y"})").ok());
+  EXPECT_EQ(cache.GetTopic("a")->config_json, R"({"x":"y"})");
+
+  ASSERT_TRUE(cache.CreateTopic(Topic("c", 1)).ok());
+  EXPECT_EQ(cache.ListTopics()->size(), 3u);
+
+  ASSERT_TRUE(cache.DeleteTopic("a").ok());
+  EXPECT_EQ(cache.GetTopic("a").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(cache.GetPartition("a", 1).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(cache.ListTopics()->size(), 2u);
+
+  counting_->Reset();
+  ASSERT_TRUE(cache.GetTopic("b").ok());  // another topic's entry survived all that
+  EXPECT_EQ(inner_reads(), 0);
+}
+
+TEST_F(CachedMetadataStoreTest, LruBoundIsRespected) {
+  ASSERT_TRUE(sqlite_->AddPartitions("a", 10).ok());
+  auto& cache = Cache(3, 60'000);
+  for (int32_t p = 0; p < 3; ++p) ASSERT_TRUE(cache.GetPartition("a", p).ok());
+  EXPECT_EQ(cache.size(), 3u);
+  ASSERT_TRUE(cache.GetPartition("a", 0).ok());  // touch 0: 1 is now the oldest
+  ASSERT_TRUE(cache.GetPartition("a", 3).ok());  // evicts 1
+  EXPECT_EQ(cache.size(), 3u);
+  counting_->Reset();
+  ASSERT_TRUE(cache.GetPartition("a", 0).ok());
+  ASSERT_TRUE(cache.GetPartition("a", 2).ok());
+  ASSERT_TRUE(cache.GetPartition("a", 3).ok());
+  EXPECT_EQ(inner_reads(), 0);
+  ASSERT_TRUE(cache.GetPartition("a", 1).ok());
+  EXPECT_EQ(inner_reads(), 1);
+  EXPECT_EQ(cache.size(), 3u);
+}
+
+TEST_F(CachedMetadataStoreTest, ZeroCapacityOrTtlDisablesCaching) {
+  for (auto [capacity, ttl] : {std::pair<size_t, int64_t>{0, 1000}, {10, 0}}) {
+    auto& cache = Cache(capacity, ttl);
+    counting_->Reset();
+    ASSERT_TRUE(cache.GetTopic("a").ok());
+    ASSERT_TRUE(cache.GetTopic("a").ok());
+    EXPECT_EQ(inner_reads(), 2);
+    EXPECT_EQ(cache.size(), 0u);
+  }
+}
+
+TEST_F(CachedMetadataStoreTest, OtherCallsPassThrough) {
+  auto& cache = Cache();
+  ASSERT_TRUE(cache.UpsertAgent({"agent-a", "h:1", "", 1, 1}).ok());
+  ASSERT_EQ(cache.ListAgents()->size(), 1u);
+  ASSERT_EQ(cache.ListAgents()->size(), 1u);
+  EXPECT_EQ(counting_->calls(Method::kListAgents), 2);
+  EXPECT_EQ(counting_->calls(Method::kUpsertAgent), 1);
+  EXPECT_EQ(cache.Describe(), "cached(counting(sqlite://:memory:))");
+}
+
+TEST_F(CachedMetadataStoreTest, ConcurrentReadersAndWritersSeeTheirOwnWrites) {
+  auto& cache = Cache(8, 60'000);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int32_t p = 0; p < 2; ++p) {
+    threads.emplace_back([&, p] {
+      for (int64_t hw = 1; hw <= 100; ++hw) {
+        if (!cache.UpdateHighWatermark("a", p, hw, 0).ok()) ++failures;
+        auto got = cache.GetPartition("a", p);
+        // Only this thread writes partition p: it must read back what it wrote.
+        if (!got.ok() || got->high_watermark != hw) ++failures;
+        if (!cache.ListPartitions("a").ok() || !cache.GetTopic("b").ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+// ---- the counting decorator on its own ----
+
+TEST(CountingMetadataStoreTest, CountsReadsAndWritesPerMethod) {
+  auto sqlite = SqliteMetadataStore::Open(":memory:");
+  ASSERT_TRUE(sqlite.ok());
+  CountingMetadataStore counting(**sqlite);
+  ASSERT_TRUE(counting.CreateTopic(Topic("t", 1)).ok());
+  ASSERT_TRUE(counting.GetTopic("t").ok());
+  ASSERT_TRUE(counting.GetPartition("t", 0).ok());
+  ASSERT_TRUE(counting.ListSegments("t", 0).ok());
+  ASSERT_TRUE(counting.AllocateProducerId().ok());
+  EXPECT_EQ(counting.GetTopic("x").status().code(), ErrorCode::kNotFound);  // errors count too
+  EXPECT_EQ(counting.reads(), 4);
+  EXPECT_EQ(counting.writes(), 2);
+  EXPECT_EQ(counting.total(), 6);
+  EXPECT_EQ(counting.calls(Method::kGetTopic), 2);
+  EXPECT_EQ(counting.calls(Method::kAllocateProducerId), 1);
+  EXPECT_EQ(counting.calls(Method::kListTopics), 0);
+  counting.Reset();
+  EXPECT_EQ(counting.total(), 0);
+  EXPECT_EQ(counting.calls(Method::kGetTopic), 0);
+}
+
+}  // namespace
+}  // namespace sh

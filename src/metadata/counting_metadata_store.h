@@ -1,0 +1,123 @@
+// CountingMetadataStore: a MetadataStore decorator that counts the calls
+// passing through it, then forwards them unchanged.
+//
+// For tests: put it between a cache (or the storage layer) and a real store
+// to prove, for example, that steady-state fetches make no metadata query.
+// Thread-safe; the counters are atomics and may be read at any time.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "metadata/metadata_store.h"
+
+namespace sh {
+
+class CountingMetadataStore final : public MetadataStore {
+ public:
+  // One entry per interface method (Describe is not counted).
+  enum class Method : int {
+    kCreateTopic,
+    kGetTopic,
+    kListTopics,
+    kDeleteTopic,
+    kUpdateTopicConfig,
+    kAddPartitions,
+    kGetPartition,
+    kListPartitions,
+    kUpdateHighWatermark,
+    kUpdateLogStartOffset,
+    kRegisterSegment,
+    kListSegments,
+    kDeleteSegmentsBefore,
+    kUpsertGroup,
+    kGetGroup,
+    kListGroups,
+    kDeleteGroup,
+    kCommitOffsets,
+    kFetchOffsets,
+    kDeleteOffset,
+    kUpsertAgent,
+    kListAgents,
+    kRemoveAgent,
+    kAcquireLease,
+    kRenewLease,
+    kReleaseLease,
+    kGetLease,
+    kListLeases,
+    kAllocateProducerId,
+    kSaveProducerStates,
+    kLoadProducerStates,
+    kCount,  // not a method: the number of them
+  };
+
+  // REQUIRES: inner outlives this store.
+  explicit CountingMetadataStore(MetadataStore& inner) : inner_(inner) {}
+
+  // Calls that only read (Get*, List*, Fetch*, Load*).
+  int64_t reads() const { return reads_.load(); }
+  // Everything else, including AllocateProducerId and failed writes.
+  int64_t writes() const { return writes_.load(); }
+  int64_t total() const { return reads() + writes(); }
+  int64_t calls(Method m) const { return per_method_[static_cast<size_t>(m)].load(); }
+  // Sets every counter back to zero.
+  void Reset();
+
+  Status CreateTopic(const TopicInfo& topic) override;
+  Result<TopicInfo> GetTopic(const std::string& name) override;
+  Result<std::vector<TopicInfo>> ListTopics() override;
+  Status DeleteTopic(const std::string& name) override;
+  Status UpdateTopicConfig(const std::string& name, const std::string& config_json) override;
+  Status AddPartitions(const std::string& name, int32_t new_count) override;
+  Result<PartitionInfo> GetPartition(const std::string& topic, int32_t partition) override;
+  Result<std::vector<PartitionInfo>> ListPartitions(const std::string& topic) override;
+  Status UpdateHighWatermark(const std::string& topic, int32_t partition, int64_t hw,
+                             int64_t leader_epoch) override;
+  Status UpdateLogStartOffset(const std::string& topic, int32_t partition,
+                              int64_t log_start_offset) override;
+  Status RegisterSegment(const SegmentInfo& segment, int64_t leader_epoch) override;
+  Result<std::vector<SegmentInfo>> ListSegments(const std::string& topic, int32_t partition,
+                                                int64_t from_offset = 0) override;
+  Result<std::vector<SegmentInfo>> DeleteSegmentsBefore(const std::string& topic, int32_t partition,
+                                                        int64_t offset) override;
+  Status UpsertGroup(const ConsumerGroupInfo& group) override;
+  Result<ConsumerGroupInfo> GetGroup(const std::string& group_id) override;
+  Result<std::vector<ConsumerGroupInfo>> ListGroups() override;
+  Status DeleteGroup(const std::string& group_id) override;
+  Status CommitOffsets(const std::vector<CommittedOffset>& offsets) override;
+  Result<std::vector<CommittedOffset>> FetchOffsets(const std::string& group_id) override;
+  Status DeleteOffset(const std::string& group_id, const std::string& topic,
+                      int32_t partition) override;
+  Status UpsertAgent(const AgentInfo& agent) override;
+  Result<std::vector<AgentInfo>> ListAgents() override;
+  Status RemoveAgent(const std::string& agent_id) override;
+  Result<PartitionLease> AcquireLease(const std::string& topic, int32_t partition,
+                                      const std::string& agent_id, int64_t now_ms,
+                                      int64_t ttl_ms) override;
+  Result<PartitionLease> RenewLease(const std::string& topic, int32_t partition,
+                                    const std::string& agent_id, int64_t leader_epoch,
+                                    int64_t now_ms, int64_t ttl_ms) override;
+  Status ReleaseLease(const std::string& topic, int32_t partition, const std::string& agent_id,
+                      int64_t leader_epoch) override;
+  Result<std::optional<PartitionLease>> GetLease(const std::string& topic,
+                                                 int32_t partition) override;
+  Result<std::vector<PartitionLease>> ListLeases() override;
+  Result<int64_t> AllocateProducerId() override;
+  Status SaveProducerStates(const std::vector<ProducerState>& states,
+                            int64_t leader_epoch) override;
+  Result<std::vector<ProducerState>> LoadProducerStates(const std::string& topic,
+                                                        int32_t partition) override;
+  std::string Describe() const override { return "counting(" + inner_.Describe() + ")"; }
+
+ private:
+  void Read(Method m);
+  void Write(Method m);
+
+  MetadataStore& inner_;
+  std::atomic<int64_t> reads_{0};
+  std::atomic<int64_t> writes_{0};
+  std::array<std::atomic<int64_t>, static_cast<size_t>(Method::kCount)> per_method_{};
+};
+
+}  // namespace sh
