@@ -60,7 +60,7 @@ class FaultyObjectStore final : public ObjectStore {
   void SetDelay(ObjectOp op, std::chrono::nanoseconds d);
   void SetDelayAll(std::chrono::nanoseconds d);
   // Replaces the sleep (default std::this_thread::sleep_for), e.g. so a test
-  // can record delays instead of waiting. Not to be called while calls run.
+  // can record delays instead of waiting.
   void SetSleepFunction(std::function<void(std::chrono::nanoseconds)> sleep);
 
   // The next n Puts store only the first keep_bytes bytes (or the first

@@ -56,11 +56,12 @@ ErrorCode WriteCode(int err) {
   return ErrorCode::kIOError;
 }
 
-// "put object 'a/b': open /root/a/b: No such file or directory"
-Status Fail(ErrorCode code, std::string_view op, std::string_view key, const std::string& what,
+// "put object 'a/b': open /root/a/b: No such file or directory", where
+// subject is "put object".
+Status Fail(ErrorCode code, std::string_view subject, std::string_view key, const std::string& what,
             int err) {
-  std::string m(op);
-  m += " object '" + Printable(key) + "': " + what + ": " + ErrnoText(err);
+  std::string m(subject);
+  m += " '" + Printable(key) + "': " + what + ": " + ErrnoText(err);
   return Status(code, std::move(m));
 }
 
@@ -114,7 +115,7 @@ Status ReadAt(int fd, std::string_view key, const std::string& path, uint64_t of
     ssize_t n = ::pread(fd, out->data() + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Fail(ErrorCode::kIOError, "read", key, "pread " + path, errno);
+      return Fail(ErrorCode::kIOError, "read object", key, "pread " + path, errno);
     }
     if (n == 0) {
       return Status::IOError("read object '" + Printable(key) + "': " + path + " ended at byte " +
@@ -132,7 +133,7 @@ Status WriteAll(int fd, std::string_view key, const std::string& path, ByteView 
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Fail(ErrorCode::kIOError, "put", key, "write " + path, errno);
+      return Fail(ErrorCode::kIOError, "put object", key, "write " + path, errno);
     }
     done += static_cast<size_t>(n);
   }
@@ -207,10 +208,10 @@ Status LocalObjectStore::MakeParentDirs(std::string_view key) {
     if (::mkdir(dir.c_str(), 0755) == 0) {
       // The new directory's name lives in its parent: make that durable too.
       if (int err = FsyncDir(ParentOf(dir)); err != 0) {
-        return Fail(WriteCode(err), "put", key, "fsync directory " + ParentOf(dir), err);
+        return Fail(WriteCode(err), "put object", key, "fsync directory " + ParentOf(dir), err);
       }
     } else if (errno != EEXIST) {
-      return Fail(WriteCode(errno), "put", key, "mkdir " + dir, errno);
+      return Fail(WriteCode(errno), "put object", key, "mkdir " + dir, errno);
     }
   }
   return Status::OK();
@@ -233,7 +234,7 @@ Result<int> LocalObjectStore::CreateTempFile(std::string_view key, std::string* 
   }
   ErrorCode code = WriteCode(last_err);
   if (code == ErrorCode::kNotFound) code = ErrorCode::kIOError;
-  return Fail(code, "put", key, "create temp file " + *tmp_path, last_err);
+  return Fail(code, "put object", key, "create temp file " + *tmp_path, last_err);
 }
 
 Status LocalObjectStore::WriteTempAndRename(std::string_view key, int fd,
@@ -242,20 +243,21 @@ Status LocalObjectStore::WriteTempAndRename(std::string_view key, int fd,
   SH_RETURN_IF_ERROR(WriteAll(fd, key, tmp_path, data));
   // The data must be on disk before the rename makes it visible under key;
   // otherwise a crash could leave the new name pointing at empty or partial data.
-  if (::fsync(fd) != 0) return Fail(ErrorCode::kIOError, "put", key, "fsync " + tmp_path, errno);
+  if (::fsync(fd) != 0)
+    return Fail(ErrorCode::kIOError, "put object", key, "fsync " + tmp_path, errno);
   if (int err = file.Close(); err != 0) {
-    return Fail(ErrorCode::kIOError, "put", key, "close " + tmp_path, err);
+    return Fail(ErrorCode::kIOError, "put object", key, "close " + tmp_path, err);
   }
   std::string path = PathOf(key);
   if (::rename(tmp_path.c_str(), path.c_str()) != 0) {
-    return Fail(WriteCode(errno), "put", key, "rename " + tmp_path + " to " + path, errno);
+    return Fail(WriteCode(errno), "put object", key, "rename " + tmp_path + " to " + path, errno);
   }
   // The rename lives in the directory: fsync it so the new name survives a crash.
   // ENOENT means a concurrent Delete already removed the object and its
   // directory: that Delete ordered after this Put, and there is nothing to keep.
   std::string dir = ParentOf(path);
   if (int err = FsyncDir(dir); err != 0 && err != ENOENT) {
-    return Fail(ErrorCode::kIOError, "put", key, "fsync directory " + dir, err);
+    return Fail(ErrorCode::kIOError, "put object", key, "fsync directory " + dir, err);
   }
   return Status::OK();
 }
@@ -275,12 +277,13 @@ Result<Bytes> LocalObjectStore::GetRange(std::string_view key, uint64_t offset, 
   SH_RETURN_IF_ERROR(ValidateKey(key));
   std::string path = PathOf(key);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Fail(ReadCode(errno), "get", key, "open " + path, errno);
+  if (fd < 0) return Fail(ReadCode(errno), "get object", key, "open " + path, errno);
   ScopedFd file(fd);
   // Objects are never modified in place (Put renames a new file over the old),
   // so the size read here stays the size of the file this descriptor reads.
   struct stat st;
-  if (::fstat(fd, &st) != 0) return Fail(ErrorCode::kIOError, "get", key, "fstat " + path, errno);
+  if (::fstat(fd, &st) != 0)
+    return Fail(ErrorCode::kIOError, "get object", key, "fstat " + path, errno);
   if (!S_ISREG(st.st_mode)) return MissingObject(key);
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   const bool whole = offset == 0 && length == UINT64_MAX;
@@ -298,7 +301,7 @@ Result<uint64_t> LocalObjectStore::Size(std::string_view key) {
   std::string path = PathOf(key);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    return Fail(ReadCode(errno), "size", key, "stat " + path, errno);
+    return Fail(ReadCode(errno), "size of object", key, "stat " + path, errno);
   }
   if (!S_ISREG(st.st_mode)) return MissingObject(key);
   return static_cast<uint64_t>(st.st_size);
@@ -310,7 +313,7 @@ Status LocalObjectStore::ListDir(const std::string& rel_dir, std::string_view pr
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(dir_path.c_str()), &::closedir);
   if (!dir) {
     if (errno == ENOENT || errno == ENOTDIR) return Status::OK();  // nothing under it
-    return Fail(ErrorCode::kIOError, "list", prefix, "opendir " + dir_path, errno);
+    return Fail(ErrorCode::kIOError, "list prefix", prefix, "opendir " + dir_path, errno);
   }
   const int dfd = ::dirfd(dir.get());
   while (true) {
@@ -318,7 +321,7 @@ Status LocalObjectStore::ListDir(const std::string& rel_dir, std::string_view pr
     struct dirent* ent = ::readdir(dir.get());
     if (ent == nullptr) {
       if (errno != 0)
-        return Fail(ErrorCode::kIOError, "list", prefix, "readdir " + dir_path, errno);
+        return Fail(ErrorCode::kIOError, "list prefix", prefix, "readdir " + dir_path, errno);
       return Status::OK();
     }
     std::string_view name = ent->d_name;
@@ -327,7 +330,8 @@ Status LocalObjectStore::ListDir(const std::string& rel_dir, std::string_view pr
     struct stat st;
     if (::fstatat(dfd, ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;  // deleted while we listed
-      return Fail(ErrorCode::kIOError, "list", prefix, "stat " + dir_path + "/" + key, errno);
+      return Fail(ErrorCode::kIOError, "list prefix", prefix,
+                  "stat " + dir_path + "/" + std::string(name), errno);
     }
     if (S_ISREG(st.st_mode)) {
       if (std::string_view(key).starts_with(prefix)) {
@@ -374,15 +378,36 @@ Status LocalObjectStore::Delete(std::string_view key) {
     int err = errno;
     // Absent, or a directory (a prefix of other keys, not an object): nothing to delete.
     if (err == ENOENT || err == ENOTDIR || err == EISDIR) return Status::OK();
-    return Fail(ErrorCode::kIOError, "delete", key, "unlink " + path, err);
+    return Fail(ErrorCode::kIOError, "delete object", key, "unlink " + path, err);
   }
   // Make the removal durable so a deleted object does not return after a crash.
   std::string dir = ParentOf(path);
   if (int err = FsyncDir(dir); err != 0 && err != ENOENT) {
-    return Fail(ErrorCode::kIOError, "delete", key, "fsync directory " + dir, err);
+    return Fail(ErrorCode::kIOError, "delete object", key, "fsync directory " + dir, err);
   }
   PruneEmptyDirs(key);
   return Status::OK();
+}
+
+Result<uint64_t> LocalObjectStore::RemoveStaleTempFiles() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t removed = 0;
+  fs::recursive_directory_iterator it(root_, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (!it->path().filename().string().starts_with(kTempPrefix)) continue;
+    if (!it->is_regular_file(ec) || ec) continue;
+    if (fs::remove(it->path(), ec)) ++removed;
+    if (ec) {
+      return Status::IOError("local object store " + root_ + ": remove stale temp file " +
+                             it->path().string() + ": " + ec.message());
+    }
+  }
+  if (ec) {
+    return Status::IOError("local object store " + root_ +
+                           ": scan for stale temp files: " + ec.message());
+  }
+  return removed;
 }
 
 }  // namespace sh

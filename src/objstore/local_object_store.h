@@ -43,6 +43,12 @@ class LocalObjectStore final : public ObjectStore {
   Status Delete(std::string_view key) override;
   std::string Describe() const override { return "file://" + root_; }
 
+  // Removes the ".tmp-*" files left by Puts that a crash cut short, and
+  // returns how many. REQUIRES: no Put runs on this root (in any process),
+  // e.g. at start-up; a Put whose temp file vanished fails rather than
+  // corrupting anything, but it does fail.
+  Result<uint64_t> RemoveStaleTempFiles();
+
   const std::string& root() const { return root_; }
 
  private:
