@@ -243,8 +243,9 @@ Status LocalObjectStore::WriteTempAndRename(std::string_view key, int fd,
   SH_RETURN_IF_ERROR(WriteAll(fd, key, tmp_path, data));
   // The data must be on disk before the rename makes it visible under key;
   // otherwise a crash could leave the new name pointing at empty or partial data.
-  if (::fsync(fd) != 0)
+  if (::fsync(fd) != 0) {
     return Fail(ErrorCode::kIOError, "put object", key, "fsync " + tmp_path, errno);
+  }
   if (int err = file.Close(); err != 0) {
     return Fail(ErrorCode::kIOError, "put object", key, "close " + tmp_path, err);
   }
@@ -271,9 +272,16 @@ Status LocalObjectStore::Put(std::string_view key, ByteView data) {
   return s;
 }
 
-Result<Bytes> LocalObjectStore::Get(std::string_view key) { return GetRange(key, 0, UINT64_MAX); }
+Result<Bytes> LocalObjectStore::Get(std::string_view key) {
+  return Read(key, 0, UINT64_MAX, /*whole=*/true);
+}
 
 Result<Bytes> LocalObjectStore::GetRange(std::string_view key, uint64_t offset, uint64_t length) {
+  return Read(key, offset, length, /*whole=*/false);
+}
+
+Result<Bytes> LocalObjectStore::Read(std::string_view key, uint64_t offset, uint64_t length,
+                                     bool whole) {
   SH_RETURN_IF_ERROR(ValidateKey(key));
   std::string path = PathOf(key);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -282,11 +290,11 @@ Result<Bytes> LocalObjectStore::GetRange(std::string_view key, uint64_t offset, 
   // Objects are never modified in place (Put renames a new file over the old),
   // so the size read here stays the size of the file this descriptor reads.
   struct stat st;
-  if (::fstat(fd, &st) != 0)
+  if (::fstat(fd, &st) != 0) {
     return Fail(ErrorCode::kIOError, "get object", key, "fstat " + path, errno);
+  }
   if (!S_ISREG(st.st_mode)) return MissingObject(key);
   const uint64_t size = static_cast<uint64_t>(st.st_size);
-  const bool whole = offset == 0 && length == UINT64_MAX;
   if (!whole && (offset > size || (offset == size && length > 0))) {
     return Status::OutOfRange("get object '" + Printable(key) + "': range offset " +
                               std::to_string(offset) + " is past its size " + std::to_string(size));
@@ -320,8 +328,9 @@ Status LocalObjectStore::ListDir(const std::string& rel_dir, std::string_view pr
     errno = 0;
     struct dirent* ent = ::readdir(dir.get());
     if (ent == nullptr) {
-      if (errno != 0)
+      if (errno != 0) {
         return Fail(ErrorCode::kIOError, "list prefix", prefix, "readdir " + dir_path, errno);
+      }
       return Status::OK();
     }
     std::string_view name = ent->d_name;

@@ -53,6 +53,8 @@ class LocalObjectStore final : public ObjectStore {
 
  private:
   std::string PathOf(std::string_view key) const;
+  // Get (whole: any size, even 0) and GetRange (range rules of ObjectStore).
+  Result<Bytes> Read(std::string_view key, uint64_t offset, uint64_t length, bool whole);
   std::string NewTempName();
   // Creates the directories of key below root; fsyncs the parent of each new one.
   Status MakeParentDirs(std::string_view key);

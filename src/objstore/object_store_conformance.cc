@@ -75,6 +75,7 @@ TEST_P(ObjectStoreConformanceTest, EmptyObject) {
   ASSERT_TRUE(range.ok()) << range.status().ToString();
   EXPECT_TRUE(range->empty());
   EXPECT_EQ(store().GetRange("e/empty", 0, 1).status().code(), ErrorCode::kOutOfRange);
+  EXPECT_EQ(store().GetRange("e/empty", 0, UINT64_MAX).status().code(), ErrorCode::kOutOfRange);
   auto list = store().List("e/");
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
