@@ -47,19 +47,24 @@ Status SegmentBuilder::Add(ByteView batch) {
     return Status::TooLarge(Where() + ": batch at offset " + std::to_string(b.base_offset) +
                             " is " + std::to_string(batch.size()) + " bytes, over the block limit");
   }
-  if (!block_.empty() && block_.size() + batch.size() > block_bytes_) {
+  if (block_raw_ > 0 && block_raw_ + batch.size() > block_bytes_) {
     SH_RETURN_IF_ERROR(FlushBlock());
   }
-  if (block_.empty()) {
+  if (block_raw_ == 0) {
     // Block 0 starts at the segment's base offset so that the index alone
     // tells a reader the base offset (checked against the header).
     open_entry_ = BlockIndexEntry{};
     open_entry_.first_offset = index_count_ == 0 ? base_offset_ : b.base_offset;
     open_entry_.first_timestamp = b.base_timestamp;
     open_entry_.max_timestamp = b.max_timestamp;
+    open_entry_.file_position = out_.size();
     block_all_producer_compressed_ = true;
+    out_.PutZeros(kBlockHeaderSize);  // filled in by FlushBlock
   }
-  block_.insert(block_.end(), batch.begin(), batch.end());
+  // Batches go straight into the object: a block that ends up uncompressed
+  // is then never copied again.
+  out_.PutBytes(batch);
+  block_raw_ += batch.size();
   open_entry_.last_offset = b.last_offset;
   open_entry_.max_timestamp = std::max(open_entry_.max_timestamp, b.max_timestamp);
   block_all_producer_compressed_ &= b.producer_compressed();
@@ -70,69 +75,63 @@ Status SegmentBuilder::Add(ByteView batch) {
   record_count_ += static_cast<uint64_t>(b.record_count);
   raw_bytes_ += batch.size();
 
-  if (block_.size() >= block_bytes_) SH_RETURN_IF_ERROR(FlushBlock());
+  if (block_raw_ >= block_bytes_) SH_RETURN_IF_ERROR(FlushBlock());
   return Status::OK();
 }
 
-Result<size_t> SegmentBuilder::CompressBlock(BlockCodec codec) {
-  Bytes& out = out_.buffer();
-  size_t start = out.size();
+Result<size_t> SegmentBuilder::CompressBlock(BlockCodec codec, ByteView raw) {
   if (codec == BlockCodec::kLz4) {
-    int bound = LZ4_compressBound(static_cast<int>(block_.size()));
-    out.resize(start + static_cast<size_t>(bound));
-    int n = LZ4_compress_default(reinterpret_cast<const char*>(block_.data()),
-                                 reinterpret_cast<char*>(out.data() + start),
-                                 static_cast<int>(block_.size()), bound);
-    out.resize(start + static_cast<size_t>(std::max(n, 0)));
+    int bound = LZ4_compressBound(static_cast<int>(raw.size()));
+    scratch_.resize(static_cast<size_t>(bound));
+    int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()),
+                                 reinterpret_cast<char*>(scratch_.data()),
+                                 static_cast<int>(raw.size()), bound);
     if (n <= 0) return Status::Internal(Where() + ": lz4 compression failed");
     return static_cast<size_t>(n);
   }
-  size_t bound = ZSTD_compressBound(block_.size());
-  out.resize(start + bound);
-  size_t n = ZSTD_compress(out.data() + start, bound, block_.data(), block_.size(), kZstdLevel);
+  size_t bound = ZSTD_compressBound(raw.size());
+  scratch_.resize(bound);
+  size_t n = ZSTD_compress(scratch_.data(), bound, raw.data(), raw.size(), kZstdLevel);
   if (ZSTD_isError(n)) {
-    out.resize(start);
     return Status::Internal(Where() + ": zstd compression failed: " + ZSTD_getErrorName(n));
   }
-  out.resize(start + n);
   return n;
 }
 
 Status SegmentBuilder::FlushBlock() {
-  if (block_.empty()) return Status::OK();
+  if (block_raw_ == 0) return Status::OK();
+  Bytes& out = out_.buffer();
+  const size_t header_pos = open_entry_.file_position;
+  const size_t payload_pos = header_pos + kBlockHeaderSize;
   // Producer-compressed batches would not shrink again; storing them as they
   // are saves the reader a decompression pass.
   BlockCodec codec = block_all_producer_compressed_ ? BlockCodec::kNone : codec_;
-  size_t header_pos = out_.size();
-  out_.PutZeros(kBlockHeaderSize);
-  size_t payload_pos = out_.size();
-  size_t stored = 0;
+  size_t stored = block_raw_;
   if (codec != BlockCodec::kNone) {
-    SH_ASSIGN_OR_RETURN(stored, CompressBlock(codec));
+    SH_ASSIGN_OR_RETURN(size_t compressed,
+                        CompressBlock(codec, ByteView(out).subspan(payload_pos, block_raw_)));
     // As LevelDB does: a saving under 1/8 is not worth a decompression on
     // every read, so such a block keeps its raw bytes.
-    if (stored >= block_.size() - block_.size() / 8) {
-      out_.buffer().resize(payload_pos);
+    if (compressed < block_raw_ - block_raw_ / 8) {
+      std::copy(scratch_.begin(), scratch_.begin() + compressed, out.begin() + payload_pos);
+      out.resize(payload_pos + compressed);
+      stored = compressed;
+    } else {
       codec = BlockCodec::kNone;
     }
   }
-  if (codec == BlockCodec::kNone) {
-    out_.PutBytes(block_);
-    stored = block_.size();
-  }
   BlockHeader h;
   h.stored_length = static_cast<uint32_t>(stored);
-  h.raw_length = static_cast<uint32_t>(block_.size());
+  h.raw_length = static_cast<uint32_t>(block_raw_);
   h.codec = codec;
-  h.crc = crc32c::Value(out_.buffer().data() + payload_pos, stored);
+  h.crc = crc32c::Value(out.data() + payload_pos, stored);
   ByteWriter header(kBlockHeaderSize);
   EncodeBlockHeader(h, header);
-  std::copy(header.buffer().begin(), header.buffer().end(), out_.buffer().begin() + header_pos);
+  std::copy(header.buffer().begin(), header.buffer().end(), out.begin() + header_pos);
 
-  open_entry_.file_position = header_pos;
   EncodeIndexEntry(open_entry_, index_);
   ++index_count_;
-  block_.clear();
+  block_raw_ = 0;
   return Status::OK();
 }
 

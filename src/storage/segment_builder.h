@@ -48,20 +48,23 @@ class SegmentBuilder {
 
  private:
   Status FlushBlock();
-  // Compresses block_ with codec, appending to out_; returns the stored size.
-  Result<size_t> CompressBlock(BlockCodec codec);
+  // Compresses raw into scratch_; returns the compressed size.
+  Result<size_t> CompressBlock(BlockCodec codec, ByteView raw);
   std::string Where() const;
 
   const int64_t base_offset_;
   const BlockCodec codec_;
   const size_t block_bytes_;
 
-  ByteWriter out_;    // header + finished blocks
+  // Header, finished blocks, then the open block: its header placeholder at
+  // open_entry_.file_position followed by block_raw_ bytes of raw batches.
+  ByteWriter out_;
   ByteWriter index_;  // one entry per finished block
   uint32_t index_count_ = 0;
 
-  Bytes block_;  // the open block's raw batches
+  size_t block_raw_ = 0;  // 0: no open block
   BlockIndexEntry open_entry_;
+  Bytes scratch_;  // compression output, reused across blocks
   bool block_all_producer_compressed_ = true;
 
   int64_t next_offset_;
