@@ -80,8 +80,8 @@ Status SegmentReader::LoadTail(ObjectStore* store, ByteView tail) {
   uint32_t checksum = FooterChecksum(index_bytes, footer_);
   if (checksum != decoded->checksum) {
     return Corrupt("index and footer", "checksum mismatch (stored " +
-                                std::to_string(decoded->checksum) + ", computed " +
-                                std::to_string(checksum) + ")");
+                                           std::to_string(decoded->checksum) + ", computed " +
+                                           std::to_string(checksum) + ")");
   }
   SH_RETURN_IF_ERROR(ValidateIndex(index_bytes));
 
@@ -231,6 +231,13 @@ Result<Bytes> SegmentReader::DecodeBlock(size_t i, ByteView stored_block) const 
     }
     raw.assign(payload.begin(), payload.end());
   } else if (h->codec == BlockCodec::kLz4) {
+    // LZ4 cannot expand more than 255x; checking first keeps a damaged raw
+    // length from costing a 256 MiB allocation.
+    if (h->raw_length > uint64_t{payload.size()} * 255 + 16) {
+      return Corrupt(region + " header", "raw length " + std::to_string(h->raw_length) +
+                                             " impossible for " + std::to_string(payload.size()) +
+                                             " lz4 bytes");
+    }
     raw.resize(h->raw_length);
     int n = LZ4_decompress_safe(reinterpret_cast<const char*>(payload.data()),
                                 reinterpret_cast<char*>(raw.data()),
