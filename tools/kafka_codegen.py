@@ -938,6 +938,26 @@ def write(path, text):
             f.write(text)
 
 
+def print_markdown_table(apis):
+    def hdr(msg, v, request):
+        if not request and msg.api_key == 18:
+            return "0"
+        if msg.flexible.empty():
+            return "1" if request else "0"
+        lo = msg.flexible.lo
+        if request:
+            return "1 / 2 from v%d" % lo if lo > msg.valid.lo else "2"
+        return "0 / 1 from v%d" % lo if lo > msg.valid.lo else "1"
+
+    print("| key | API | versions | first flexible | request header | response header |")
+    print("|---:|---|---|---|---|---|")
+    for name, req, resp in apis:
+        flex = "-" if req.flexible.empty() else "v%d" % req.flexible.lo
+        print("| %d | %s | %d-%d | %s | %s | %s |" % (
+            req.api_key, name, req.valid.lo, req.valid.hi, flex, hdr(req, 0, True),
+            hdr(resp, 0, False)))
+
+
 def api_name_index(directory):
     """Maps api key -> base name (without Request/Response) from the request files."""
     index = {}
@@ -954,6 +974,8 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--messages", required=True, help="directory of Kafka's message JSON files")
     p.add_argument("--out", required=True, help="output directory (generated/)")
+    p.add_argument("--print-table", action="store_true",
+                   help="also print the version table as Markdown (docs/protocol-codec.md)")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
@@ -976,6 +998,8 @@ def main(argv):
         groups.append((stem, [req, resp]))
         apis.append((base, req, resp))
     write_api_table(args.out, apis)
+    if args.print_table:
+        print_markdown_table(apis)
     write_fixtures(args.out, groups)
     print("generated %d APIs into %s" % (len(apis), args.out))
     return 0
