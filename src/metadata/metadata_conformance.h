@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "metadata/metadata_store.h"
@@ -26,6 +27,9 @@ struct MetadataBackend {
   std::string name;  // becomes part of the test name: letters, digits, '_'
   std::function<std::unique_ptr<MetadataStore>()> make;
 };
+
+// Test output shows the backend by name rather than as raw bytes.
+inline void PrintTo(const MetadataBackend& backend, std::ostream* os) { *os << backend.name; }
 
 // The name generator for INSTANTIATE_TEST_SUITE_P.
 std::string MetadataBackendName(const ::testing::TestParamInfo<MetadataBackend>& info);

@@ -31,6 +31,7 @@ Status SqliteError(sqlite3* db, int rc, const std::string& context) {
 SqliteStatement::~SqliteStatement() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  *borrowed_ = false;
 }
 
 SqliteStatement& SqliteStatement::Bind(int64_t value) {
@@ -88,7 +89,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
 }
 
 SqliteConnection::~SqliteConnection() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);
   sqlite3_close(db_);
 }
 
@@ -105,9 +106,11 @@ Result<std::unique_ptr<SqliteStatement>> SqliteConnection::Prepare(const std::st
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare (" + sql.substr(0, 60) + ")");
-    it = statements_.emplace(sql, stmt).first;
+    it = statements_.emplace(sql, Cached{stmt, false}).first;
   }
-  return std::make_unique<SqliteStatement>(db_, it->second);
+  SH_CHECK_MSG(!it->second.borrowed, "statement already in use: " + sql);
+  it->second.borrowed = true;
+  return std::make_unique<SqliteStatement>(db_, it->second.stmt, &it->second.borrowed);
 }
 
 Result<std::unique_ptr<SqliteTransaction>> SqliteTransaction::Begin(SqliteConnection& conn) {

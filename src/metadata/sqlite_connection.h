@@ -27,7 +27,9 @@ Status SqliteError(sqlite3* db, int rc, const std::string& context);
 // 1 in call order; the first bind failure is kept and returned by Step().
 class SqliteStatement {
  public:
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // borrowed is the cache's in-use flag for stmt; cleared on destruction.
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, bool* borrowed)
+      : db_(db), stmt_(stmt), borrowed_(borrowed) {}
   ~SqliteStatement();
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
@@ -48,6 +50,7 @@ class SqliteStatement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool* borrowed_;
   int next_index_ = 1;
   Status bind_status_;
 };
@@ -62,6 +65,8 @@ class SqliteConnection {
   // Runs one or more statements without parameters (pragmas, DDL).
   Status Exec(const std::string& sql);
   // A cached statement for sql; prepared on first use.
+  // REQUIRES: no other SqliteStatement for the same sql is alive (they would
+  // share one sqlite3_stmt); checked, as it is a programming error.
   Result<std::unique_ptr<SqliteStatement>> Prepare(const std::string& sql);
 
   sqlite3* db() const { return db_; }
@@ -72,7 +77,11 @@ class SqliteConnection {
 
   sqlite3* db_;
   std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool borrowed = false;
+  };
+  std::unordered_map<std::string, Cached> statements_;
 };
 
 // BEGIN IMMEDIATE on construction (takes the write lock up front, so a
