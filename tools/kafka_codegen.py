@@ -750,6 +750,8 @@ def write_fixtures(out_dir, groups):
     h("  Bytes (*encode_filled)(int16_t version, bool nulls);")
     h("  // Decodes `data` as this message of `version`, requiring all bytes used.")
     h("  Status (*decode)(ByteView data, int16_t version);")
+    h("  // Decodes `data` (all bytes) and encodes the result again into *out.")
+    h("  Status (*reencode)(ByteView data, int16_t version, Bytes* out);")
     h("};")
     h()
     h("std::span<const MessageFixture> AllMessageFixtures();")
@@ -781,8 +783,9 @@ def write_fixtures(out_dir, groups):
     c.open("static const MessageFixture kFixtures[] = {")
     for _, messages in groups:
         for msg in messages:
-            c('{"%s", %d, %d, %d, &RoundTrip<%s>, &EncodeFilled<%s>, &DecodeOnly<%s>},' %
-              (msg.name, msg.api_key, msg.valid.lo, msg.valid.hi, msg.name, msg.name, msg.name))
+            c('{"%s", %d, %d, %d, &RoundTrip<%s>, &EncodeFilled<%s>, &DecodeOnly<%s>, '
+              '&Reencode<%s>},' % ((msg.name, msg.api_key, msg.valid.lo, msg.valid.hi) +
+                                   (msg.name,) * 4))
     c.close("};")
     c("return kFixtures;")
     c.close()
@@ -805,6 +808,16 @@ template <typename M>
 Status DecodeOnly(ByteView data, int16_t version) {
   M m;
   return DecodeExact(data, version, m);
+}
+
+template <typename M>
+Status Reencode(ByteView data, int16_t version, Bytes* out) {
+  M m;
+  SH_RETURN_IF_ERROR(DecodeExact(data, version, m));
+  ByteWriter w;
+  SH_RETURN_IF_ERROR(m.Encode(w, version));
+  *out = w.Take();
+  return Status::OK();
 }
 
 template <typename M>

@@ -25,6 +25,8 @@ struct MessageFixture {
   Bytes (*encode_filled)(int16_t version, bool nulls);
   // Decodes `data` as this message of `version`, requiring all bytes used.
   Status (*decode)(ByteView data, int16_t version);
+  // Decodes `data` (all bytes) and encodes the result again into *out.
+  Status (*reencode)(ByteView data, int16_t version, Bytes* out);
 };
 
 std::span<const MessageFixture> AllMessageFixtures();
