@@ -6,7 +6,7 @@ namespace sh {
 
 CachedMetadataStore::CachedMetadataStore(MetadataStore& inner, size_t capacity, int64_t ttl_ms,
                                          const Clock* clock)
-    : inner_(inner),
+    : ForwardingMetadataStore(inner),
       capacity_(ttl_ms > 0 ? capacity : 0),
       ttl_us_(ttl_ms > 0 && ttl_ms < std::numeric_limits<int64_t>::max() / 1000
                   ? ttl_ms * 1000
@@ -92,165 +92,71 @@ void CachedMetadataStore::InvalidatePartition(const std::string& topic, int32_t 
 // ---- cached reads ----
 
 Result<TopicInfo> CachedMetadataStore::GetTopic(const std::string& name) {
-  return GetOrFetch<TopicInfo>(Key{name, Kind::kTopic, 0}, [&] { return inner_.GetTopic(name); });
+  return GetOrFetch<TopicInfo>(Key{name, Kind::kTopic, 0}, [&] { return inner().GetTopic(name); });
 }
 
 Result<std::vector<TopicInfo>> CachedMetadataStore::ListTopics() {
   return GetOrFetch<std::vector<TopicInfo>>(Key{"", Kind::kTopicList, 0},
-                                            [&] { return inner_.ListTopics(); });
+                                            [&] { return inner().ListTopics(); });
 }
 
 Result<std::vector<PartitionInfo>> CachedMetadataStore::ListPartitions(const std::string& topic) {
   return GetOrFetch<std::vector<PartitionInfo>>(Key{topic, Kind::kPartitionList, 0},
-                                                [&] { return inner_.ListPartitions(topic); });
+                                                [&] { return inner().ListPartitions(topic); });
 }
 
 Result<PartitionInfo> CachedMetadataStore::GetPartition(const std::string& topic,
                                                         int32_t partition) {
   return GetOrFetch<PartitionInfo>(Key{topic, Kind::kPartition, partition},
-                                   [&] { return inner_.GetPartition(topic, partition); });
+                                   [&] { return inner().GetPartition(topic, partition); });
 }
 
 // ---- writes that invalidate (after the inner write, so that no reader can
 // re-cache the old value once we return) ----
 
 Status CachedMetadataStore::CreateTopic(const TopicInfo& topic) {
-  Status st = inner_.CreateTopic(topic);
+  Status st = inner().CreateTopic(topic);
   InvalidateTopic(topic.name);
   return st;
 }
 
 Status CachedMetadataStore::DeleteTopic(const std::string& name) {
-  Status st = inner_.DeleteTopic(name);
+  Status st = inner().DeleteTopic(name);
   InvalidateTopic(name);
   return st;
 }
 
 Status CachedMetadataStore::UpdateTopicConfig(const std::string& name,
                                               const std::string& config_json) {
-  Status st = inner_.UpdateTopicConfig(name, config_json);
+  Status st = inner().UpdateTopicConfig(name, config_json);
   InvalidateTopic(name);
   return st;
 }
 
 Status CachedMetadataStore::AddPartitions(const std::string& name, int32_t new_count) {
-  Status st = inner_.AddPartitions(name, new_count);
+  Status st = inner().AddPartitions(name, new_count);
   InvalidateTopic(name);
   return st;
 }
 
 Status CachedMetadataStore::UpdateHighWatermark(const std::string& topic, int32_t partition,
                                                 int64_t hw, int64_t leader_epoch) {
-  Status st = inner_.UpdateHighWatermark(topic, partition, hw, leader_epoch);
+  Status st = inner().UpdateHighWatermark(topic, partition, hw, leader_epoch);
   InvalidatePartition(topic, partition);
   return st;
 }
 
 Status CachedMetadataStore::UpdateLogStartOffset(const std::string& topic, int32_t partition,
                                                  int64_t log_start_offset) {
-  Status st = inner_.UpdateLogStartOffset(topic, partition, log_start_offset);
+  Status st = inner().UpdateLogStartOffset(topic, partition, log_start_offset);
   InvalidatePartition(topic, partition);
   return st;
 }
 
 Status CachedMetadataStore::RegisterSegment(const SegmentInfo& segment, int64_t leader_epoch) {
-  Status st = inner_.RegisterSegment(segment, leader_epoch);
+  Status st = inner().RegisterSegment(segment, leader_epoch);
   InvalidatePartition(segment.topic, segment.partition);  // it raises the high watermark
   return st;
-}
-
-// ---- pass-through ----
-
-Result<std::vector<SegmentInfo>> CachedMetadataStore::ListSegments(const std::string& topic,
-                                                                   int32_t partition,
-                                                                   int64_t from_offset) {
-  return inner_.ListSegments(topic, partition, from_offset);
-}
-
-Result<std::vector<SegmentInfo>> CachedMetadataStore::DeleteSegmentsBefore(const std::string& topic,
-                                                                           int32_t partition,
-                                                                           int64_t offset) {
-  return inner_.DeleteSegmentsBefore(topic, partition, offset);
-}
-
-Status CachedMetadataStore::UpsertGroup(const ConsumerGroupInfo& group) {
-  return inner_.UpsertGroup(group);
-}
-
-Result<ConsumerGroupInfo> CachedMetadataStore::GetGroup(const std::string& group_id) {
-  return inner_.GetGroup(group_id);
-}
-
-Result<std::vector<ConsumerGroupInfo>> CachedMetadataStore::ListGroups() {
-  return inner_.ListGroups();
-}
-
-Status CachedMetadataStore::DeleteGroup(const std::string& group_id) {
-  return inner_.DeleteGroup(group_id);
-}
-
-Status CachedMetadataStore::CommitOffsets(const std::vector<CommittedOffset>& offsets) {
-  return inner_.CommitOffsets(offsets);
-}
-
-Result<std::vector<CommittedOffset>> CachedMetadataStore::FetchOffsets(
-    const std::string& group_id) {
-  return inner_.FetchOffsets(group_id);
-}
-
-Status CachedMetadataStore::DeleteOffset(const std::string& group_id, const std::string& topic,
-                                         int32_t partition) {
-  return inner_.DeleteOffset(group_id, topic, partition);
-}
-
-Status CachedMetadataStore::UpsertAgent(const AgentInfo& agent) {
-  return inner_.UpsertAgent(agent);
-}
-
-Result<std::vector<AgentInfo>> CachedMetadataStore::ListAgents() { return inner_.ListAgents(); }
-
-Status CachedMetadataStore::RemoveAgent(const std::string& agent_id) {
-  return inner_.RemoveAgent(agent_id);
-}
-
-Result<PartitionLease> CachedMetadataStore::AcquireLease(const std::string& topic,
-                                                         int32_t partition,
-                                                         const std::string& agent_id,
-                                                         int64_t now_ms, int64_t ttl_ms) {
-  return inner_.AcquireLease(topic, partition, agent_id, now_ms, ttl_ms);
-}
-
-Result<PartitionLease> CachedMetadataStore::RenewLease(const std::string& topic, int32_t partition,
-                                                       const std::string& agent_id,
-                                                       int64_t leader_epoch, int64_t now_ms,
-                                                       int64_t ttl_ms) {
-  return inner_.RenewLease(topic, partition, agent_id, leader_epoch, now_ms, ttl_ms);
-}
-
-Status CachedMetadataStore::ReleaseLease(const std::string& topic, int32_t partition,
-                                         const std::string& agent_id, int64_t leader_epoch) {
-  return inner_.ReleaseLease(topic, partition, agent_id, leader_epoch);
-}
-
-Result<std::optional<PartitionLease>> CachedMetadataStore::GetLease(const std::string& topic,
-                                                                    int32_t partition) {
-  return inner_.GetLease(topic, partition);
-}
-
-Result<std::vector<PartitionLease>> CachedMetadataStore::ListLeases() {
-  return inner_.ListLeases();
-}
-
-Result<int64_t> CachedMetadataStore::AllocateProducerId() { return inner_.AllocateProducerId(); }
-
-Status CachedMetadataStore::SaveProducerStates(const std::vector<ProducerState>& states,
-                                               int64_t leader_epoch) {
-  return inner_.SaveProducerStates(states, leader_epoch);
-}
-
-Result<std::vector<ProducerState>> CachedMetadataStore::LoadProducerStates(const std::string& topic,
-                                                                           int32_t partition) {
-  return inner_.LoadProducerStates(topic, partition);
 }
 
 }  // namespace sh

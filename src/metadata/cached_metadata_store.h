@@ -26,11 +26,11 @@
 #include <variant>
 
 #include "base/clock.h"
-#include "metadata/metadata_store.h"
+#include "metadata/forwarding_metadata_store.h"
 
 namespace sh {
 
-class CachedMetadataStore final : public MetadataStore {
+class CachedMetadataStore final : public ForwardingMetadataStore {
  public:
   // REQUIRES: inner and clock outlive this store.
   CachedMetadataStore(MetadataStore& inner, size_t capacity, int64_t ttl_ms,
@@ -41,6 +41,7 @@ class CachedMetadataStore final : public MetadataStore {
   // Drops every entry.
   void Clear();
 
+  // Cached reads and invalidating writes; every other call is forwarded.
   Status CreateTopic(const TopicInfo& topic) override;
   Result<TopicInfo> GetTopic(const std::string& name) override;
   Result<std::vector<TopicInfo>> ListTopics() override;
@@ -54,38 +55,7 @@ class CachedMetadataStore final : public MetadataStore {
   Status UpdateLogStartOffset(const std::string& topic, int32_t partition,
                               int64_t log_start_offset) override;
   Status RegisterSegment(const SegmentInfo& segment, int64_t leader_epoch) override;
-  Result<std::vector<SegmentInfo>> ListSegments(const std::string& topic, int32_t partition,
-                                                int64_t from_offset = 0) override;
-  Result<std::vector<SegmentInfo>> DeleteSegmentsBefore(const std::string& topic, int32_t partition,
-                                                        int64_t offset) override;
-  Status UpsertGroup(const ConsumerGroupInfo& group) override;
-  Result<ConsumerGroupInfo> GetGroup(const std::string& group_id) override;
-  Result<std::vector<ConsumerGroupInfo>> ListGroups() override;
-  Status DeleteGroup(const std::string& group_id) override;
-  Status CommitOffsets(const std::vector<CommittedOffset>& offsets) override;
-  Result<std::vector<CommittedOffset>> FetchOffsets(const std::string& group_id) override;
-  Status DeleteOffset(const std::string& group_id, const std::string& topic,
-                      int32_t partition) override;
-  Status UpsertAgent(const AgentInfo& agent) override;
-  Result<std::vector<AgentInfo>> ListAgents() override;
-  Status RemoveAgent(const std::string& agent_id) override;
-  Result<PartitionLease> AcquireLease(const std::string& topic, int32_t partition,
-                                      const std::string& agent_id, int64_t now_ms,
-                                      int64_t ttl_ms) override;
-  Result<PartitionLease> RenewLease(const std::string& topic, int32_t partition,
-                                    const std::string& agent_id, int64_t leader_epoch,
-                                    int64_t now_ms, int64_t ttl_ms) override;
-  Status ReleaseLease(const std::string& topic, int32_t partition, const std::string& agent_id,
-                      int64_t leader_epoch) override;
-  Result<std::optional<PartitionLease>> GetLease(const std::string& topic,
-                                                 int32_t partition) override;
-  Result<std::vector<PartitionLease>> ListLeases() override;
-  Result<int64_t> AllocateProducerId() override;
-  Status SaveProducerStates(const std::vector<ProducerState>& states,
-                            int64_t leader_epoch) override;
-  Result<std::vector<ProducerState>> LoadProducerStates(const std::string& topic,
-                                                        int32_t partition) override;
-  std::string Describe() const override { return "cached(" + inner_.Describe() + ")"; }
+  std::string Describe() const override { return "cached(" + inner().Describe() + ")"; }
 
  private:
   enum class Kind : int { kTopicList, kTopic, kPartitionList, kPartition };
@@ -109,7 +79,6 @@ class CachedMetadataStore final : public MetadataStore {
   void InvalidateTopic(const std::string& topic);
   void InvalidatePartition(const std::string& topic, int32_t partition);
 
-  MetadataStore& inner_;
   const size_t capacity_;
   const int64_t ttl_us_;
   const Clock* clock_;

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "metadata/counting_metadata_store.h"
+#include "metadata/forwarding_metadata_store.h"
 #include "metadata/sqlite_metadata_store.h"
 
 namespace sh {
@@ -196,6 +198,39 @@ TEST_F(CachedMetadataStoreTest, ConcurrentReadersAndWritersSeeTheirOwnWrites) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// Holds the first GetPartition answer after reading it, until released: lets a
+// test put a write between a cache miss's read and its fill.
+class PausingStore final : public ForwardingMetadataStore {
+ public:
+  using ForwardingMetadataStore::ForwardingMetadataStore;
+  Result<PartitionInfo> GetPartition(const std::string& topic, int32_t partition) override {
+    auto result = inner().GetPartition(topic, partition);
+    if (!paused_once_.exchange(true)) {
+      read_done_.set_value();
+      release_.get_future().wait();
+    }
+    return result;
+  }
+  std::promise<void> read_done_;
+  std::promise<void> release_;
+
+ private:
+  std::atomic<bool> paused_once_{false};
+};
+
+TEST_F(CachedMetadataStoreTest, ReadRacingAWriteDoesNotCacheTheOldValue) {
+  PausingStore pausing(*sqlite_);
+  CachedMetadataStore cache(pausing, 100, 60'000, &clock_);
+  auto read_done = pausing.read_done_.get_future();
+  std::thread reader([&] { (void)cache.GetPartition("a", 0); });  // reads HW 0, then waits
+  read_done.wait();
+  ASSERT_TRUE(cache.UpdateHighWatermark("a", 0, 10, 0).ok());
+  pausing.release_.set_value();
+  reader.join();
+  // The reader's stale answer must not have been put in the cache after the write.
+  EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 10);
 }
 
 // ---- the counting decorator on its own ----
