@@ -42,10 +42,9 @@ Result<std::shared_ptr<const SegmentInfo>> SegmentIndex::Find(int64_t offset) {
 const SegmentIndex::Entry* SegmentIndex::Lookup(int64_t offset) {
   // Worked example: bases {0, 100, 250}; offset 180 -> upper_bound gives 250,
   // one step back gives 100, and 180 < end_offset (250) means it holds it.
-  auto it = std::upper_bound(entries_.begin(), entries_.end(), offset,
-                             [](int64_t o, const Entry& e) { return o < e.base_offset; });
-  if (it == entries_.begin()) return nullptr;
-  --it;
+  auto pos = std::upper_bound(bases_.begin(), bases_.end(), offset);
+  if (pos == bases_.begin()) return nullptr;
+  auto it = entries_.begin() + (pos - bases_.begin() - 1);
   if (offset >= it->end_offset) return nullptr;
   it->last_used = ++tick_;
   return &*it;
@@ -59,6 +58,7 @@ void SegmentIndex::Add(const SegmentInfo& segment) {
 void SegmentIndex::RemoveBefore(int64_t offset) {
   std::lock_guard lock(mu_);
   std::erase_if(entries_, [offset](const Entry& e) { return e.end_offset <= offset; });
+  RebuildBasesLocked();
 }
 
 Status SegmentIndex::Refresh() {
@@ -93,6 +93,7 @@ Status SegmentIndex::RefreshLocked() {
   for (size_t i = first; i < segments.size(); ++i) fresh.push_back(MakeEntry(segments[i], 0));
   entries_ = std::move(fresh);
   complete_ = first == 0;
+  RebuildBasesLocked();
   known_end_ = entries_.empty() ? 0 : entries_.back().end_offset;
   last_refresh_us_ = clock_.MonotonicMicros();
   return Status::OK();
@@ -108,6 +109,11 @@ Status SegmentIndex::LoadAroundLocked(int64_t offset) {
   return Status::OK();
 }
 
+void SegmentIndex::RebuildBasesLocked() {
+  bases_.clear();
+  for (const Entry& e : entries_) bases_.push_back(e.base_offset);
+}
+
 SegmentIndex::Entry SegmentIndex::MakeEntry(const SegmentInfo& segment, uint64_t last_used) {
   return Entry{segment.base_offset, segment.end_offset,
                std::make_shared<const SegmentInfo>(segment), last_used};
@@ -120,6 +126,7 @@ void SegmentIndex::InsertLocked(const SegmentInfo& segment) {
   if (it != entries_.end() && it->base_offset == segment.base_offset) {
     *it = MakeEntry(segment, it->last_used);
   } else {
+    bases_.insert(bases_.begin() + (it - entries_.begin()), segment.base_offset);
     entries_.insert(it, MakeEntry(segment, ++tick_));
   }
   known_end_ = std::max(known_end_, segment.end_offset);
@@ -134,6 +141,7 @@ void SegmentIndex::EvictLocked() {
                                                                          const Entry& b) {
       return a.last_used < b.last_used;
     });
+    bases_.erase(bases_.begin() + (victim - entries_.begin()));
     entries_.erase(victim);
     complete_ = false;
   }
