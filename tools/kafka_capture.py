@@ -57,7 +57,7 @@ def metadata_response(correlation_id, version, frame, port):
     body = b""
     if version >= 3:
         body += struct.pack(">i", 0)  # throttle_time_ms
-    body += struct.pack(">i", 1) + struct.pack(">i", 0) + kstr("127.0.0.1") + struct.pack(">i", port)
+    body += struct.pack(">ii", 1, 0) + kstr("127.0.0.1") + struct.pack(">i", port)
     body += struct.pack(">h", -1)  # rack: null
     if version >= 2:
         body += struct.pack(">h", -1)  # cluster_id: null

@@ -154,7 +154,9 @@ class Field:
         self.tagged = Versions(d.get("taggedVersions"))
         self.tag = d.get("tag")
         self.default = json_default(d.get("default"))
-        self.flexible_override = Versions(d["flexibleVersions"]) if "flexibleVersions" in d else None
+        self.flexible_override = None  # a field's own flexibleVersions ("none" for ClientId)
+        if "flexibleVersions" in d:
+            self.flexible_override = Versions(d["flexibleVersions"])
         self.is_array = self.type.startswith("[]")
         self.elem = self.type[2:] if self.is_array else self.type
         self.struct = None
@@ -165,7 +167,8 @@ class Field:
         if self.tag is not None and self.tagged.empty():
             raise ValueError("%s: field %s has a tag but no taggedVersions" % (msg.name, self.name))
         if self.struct is not None and not self.is_array and not self.nullable.empty():
-            raise ValueError("%s: nullable struct field %s is not supported" % (msg.name, self.name))
+            raise ValueError("%s: nullable struct field %s is not supported" %
+                             (msg.name, self.name))
         if self.is_array and self.elem in ("bytes", "records"):
             raise ValueError("%s: arrays of %s are not supported" % (msg.name, self.elem))
 

@@ -9,7 +9,8 @@ that src/kafka/protocol/kafka_python_test.cc decodes and re-encodes with the
 generated codec. kafka-python only knows non-flexible versions.
 
 Needs Debian's python3-kafka; run with the system interpreter:
-  /usr/bin/python3 tools/kafka_python_vectors.py > src/kafka/protocol/testdata/kafka_python_vectors.inc
+  /usr/bin/python3 tools/kafka_python_vectors.py \
+      > src/kafka/protocol/testdata/kafka_python_vectors.inc
 """
 
 import inspect
