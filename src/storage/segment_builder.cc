@@ -21,6 +21,7 @@ SegmentBuilder::SegmentBuilder(int64_t base_offset, BlockCodec codec, size_t blo
       block_bytes_(std::min<size_t>(block_bytes, kMaxBlockRawBytes)),
       next_offset_(base_offset) {
   SH_CHECK_MSG(block_bytes > 0, "SegmentBuilder block_bytes must be > 0");
+  SH_CHECK_MSG(BlockCodecFromWire(static_cast<uint32_t>(codec)).ok(), "SegmentBuilder codec");
   EncodeSegmentHeader(SegmentHeader{kSegmentFormatVersion, codec, base_offset}, out_);
 }
 

@@ -64,8 +64,8 @@ bool StartsWithAny(const std::string& s, const std::vector<std::string>& prefixe
   return false;
 }
 
-// Applies every single-bit flip and an all-bits flip to every byte; each mutated object must fail in Open or
-// in DecodeBlock with a Corruption about the flipped region.
+// Applies every single-bit flip and an all-bits flip to every byte; each mutated object must fail
+// in Open or in DecodeBlock with a Corruption about the flipped region.
 void FlipEveryByte(const Bytes& object, bool through_store) {
   auto clean = SegmentReader::OpenBytes(kKey, object);
   ASSERT_TRUE(clean.ok()) << clean.status().ToString();
