@@ -1,0 +1,155 @@
+// Broker: the partitions this agent leads, in storage terms (DESIGN §6, §7).
+//
+// Knows nothing of the Kafka wire format; the Kafka handlers
+// (src/kafka/server) call it and translate its Status codes to Kafka error
+// codes (src/kafka/server/errors.h). Every method may block on the metadata
+// or object store: call it from a worker thread (BlockingExecutor), never
+// from a network thread. Thread-safe.
+//
+// Until the write-ahead log exists, a produced batch is acknowledged once it
+// is in the partition's in-memory tail, where fetches see it at once; the
+// tail is sealed into a segment at segment.bytes, at segment.ms, or when it
+// is older than flush_ms, and on Stop(). (Durable acknowledgement is the WAL's
+// job.)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "base/status.h"
+#include "metadata/metadata_store.h"
+#include "objstore/object_store.h"
+#include "storage/partition_writer.h"
+
+namespace sh::broker {
+
+struct BrokerOptions {
+  std::string agent_id = "agent-0";
+  int32_t node_id = 0;
+  // Topics named by a Metadata or Produce request that do not exist are
+  // created with default_partitions partitions (Kafka's auto.create.topics.enable).
+  bool auto_create_topics = true;
+  int32_t default_partitions = 1;
+  // Topic config defaults (Kafka's names and defaults), overridable per topic.
+  int64_t segment_bytes = 64ll << 20;
+  int64_t segment_ms = 7ll * 24 * 3600 * 1000;
+  int64_t retention_ms = 7ll * 24 * 3600 * 1000;  // -1: keep forever
+  int64_t retention_bytes = -1;                    // -1: no size limit
+  int32_t max_message_bytes = 1048588;             // largest batch accepted
+  std::string message_timestamp_type = "CreateTime";  // or LogAppendTime
+  std::string cleanup_policy = "delete";
+  // StreamHouse settings.
+  storage::BlockCodec segment_codec = storage::BlockCodec::kLz4;
+  size_t block_bytes = storage::kDefaultBlockBytes;
+  int64_t flush_ms = 1000;               // seal a tail older than this
+  size_t cache_bytes = 256ull << 20;     // SegmentCache budget
+  int64_t index_ttl_ms = 30'000;         // SegmentIndex refresh
+  int64_t lease_ms = 30'000;             // partition lease length (renewed at a third)
+  int64_t background_interval_ms = 100;  // roll / retention / lease check period
+};
+
+// One topic config entry as DescribeConfigs shows it.
+struct ConfigEntry {
+  std::string name;
+  std::string value;
+  bool is_default = true;  // not set on the topic: the broker default applies
+  bool read_only = false;
+  bool sensitive = false;
+};
+
+struct ProduceResult {
+  int64_t base_offset = -1;         // offset of the first record of the first batch
+  int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
+  int64_t log_start_offset = 0;
+};
+
+struct FetchResult {
+  Bytes batches;  // whole batches; the first may start before the offset asked for
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+};
+
+struct PartitionOffsets {
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;  // next offset to be written; == last stable offset
+};
+
+class Broker {
+ public:
+  static Result<std::unique_ptr<Broker>> Open(BrokerOptions options, MetadataStore& metadata,
+                                              ObjectStore& store, const Clock& clock);
+  ~Broker();  // Stop()s if running
+
+  // Starts the background thread (rolls, retention, lease renewal).
+  Status Start();
+  // Seals every tail and stops the background thread. Idempotent.
+  Status Stop();
+
+  const BrokerOptions& options() const { return options_; }
+
+  // ---- topics ----
+  // NotFound if absent.
+  Result<TopicInfo> GetTopic(const std::string& name);
+  // As GetTopic, but creates the topic when auto_create_topics is on
+  // (InvalidArgument for an illegal name).
+  Result<TopicInfo> GetOrCreateTopic(const std::string& name);
+  Result<std::vector<TopicInfo>> ListTopics();
+  // partitions < 0: default_partitions. Configs are checked (known names, valid
+  // values): InvalidArgument naming the config otherwise. AlreadyExists.
+  Status CreateTopic(const std::string& name, int32_t partitions,
+                     const std::map<std::string, std::string>& configs, bool validate_only);
+  // Deletes metadata first, then the segment objects.
+  Status DeleteTopic(const std::string& name);
+  // Grows the topic to count partitions; InvalidArgument if not larger.
+  Status CreatePartitions(const std::string& name, int32_t count, bool validate_only);
+  // Every supported topic config with its effective value.
+  Result<std::vector<ConfigEntry>> DescribeTopicConfig(const std::string& name);
+  // incremental=false (AlterConfigs): the topic's configs become exactly `set`.
+  // incremental=true: `set` entries are set, `remove` entries go back to default.
+  Status AlterTopicConfig(const std::string& name, const std::map<std::string, std::string>& set,
+                          const std::vector<std::string>& remove, bool incremental,
+                          bool validate_only);
+
+  // ---- data ----
+  // Validates records (one or more v2 batches: CRC, magic, sizes; each batch
+  // at most max.message.bytes -> TooLarge), applies LogAppendTime if the topic
+  // uses it, appends. NotFound for an unknown topic or partition.
+  Result<ProduceResult> Produce(const std::string& topic, int32_t partition, ByteView records);
+  // Batches from offset up to about max_bytes (at least one whole batch if
+  // any). OutOfRange if offset < log start or offset > high watermark; empty
+  // batches if offset == high watermark.
+  Result<FetchResult> Fetch(const std::string& topic, int32_t partition, int64_t offset,
+                            size_t max_bytes);
+  Result<PartitionOffsets> Offsets(const std::string& topic, int32_t partition);
+  // The first offset whose record timestamp is >= timestamp_ms, with that
+  // record's timestamp; nullopt if no record is that late.
+  Result<std::optional<std::pair<int64_t, int64_t>>> OffsetForTimestamp(const std::string& topic,
+                                                                        int32_t partition,
+                                                                        int64_t timestamp_ms);
+  // Raises the log start offset to offset (-1: the high watermark). Returns
+  // the new log start. OutOfRange if offset > high watermark.
+  Result<int64_t> DeleteRecords(const std::string& topic, int32_t partition, int64_t offset);
+  // The leader epoch of this agent's lease on the partition.
+  Result<int32_t> LeaderEpoch(const std::string& topic, int32_t partition);
+
+  // ---- long polling ----
+  // fn is called (on the thread that appended; it must not block) each time
+  // the partition's high watermark moves. Returns an id for RemoveDataListener.
+  uint64_t AddDataListener(const std::string& topic, int32_t partition, std::function<void()> fn);
+  void RemoveDataListener(uint64_t id);
+
+ private:
+  class Impl;
+  Broker(BrokerOptions options, std::unique_ptr<Impl> impl);
+  BrokerOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sh::broker
