@@ -1,0 +1,28 @@
+// The Kafka handlers of a StreamHouse agent, one per API key.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kafka/server/handler.h"
+
+namespace sh::broker {
+class Broker;
+}
+
+namespace sh::kafka {
+
+struct HandlerOptions {
+  int32_t node_id = 0;
+  std::string advertised_host = "127.0.0.1";
+  int32_t advertised_port = 9092;
+  std::string cluster_id = "streamhouse";
+};
+
+// Every handler except ApiVersions, which the Server builds from this list.
+std::vector<std::unique_ptr<Handler>> MakeHandlers(broker::Broker& broker,
+                                                   const HandlerOptions& options);
+
+}  // namespace sh::kafka
