@@ -11,7 +11,7 @@ namespace sh::cli {
 
 const char kUsage[] = R"(streamctl: StreamHouse from the command line
 
-Usage: streamctl [--data-dir DIR] COMMAND [ARGS]
+Usage: streamctl [--data-dir DIR | --bootstrap HOST:PORT] COMMAND [ARGS]
 
 Commands:
   topic create NAME --partitions N [--config KEY=VALUE]...
@@ -28,11 +28,14 @@ Commands:
       Prints "partition<TAB>offset<TAB>key<TAB>headers<TAB>value" per record, from
       the start of the log (or offset O) up to the high watermark, then exits.
       A null key or header value prints as (null); headers as k=v,k=v.
-  segments list NAME [--partition P]
+  segments list NAME [--partition P]     needs --data-dir
 
 Options:
-  --data-dir DIR   the embedded data directory (default ./data)
-  --help           this text
+  --data-dir DIR             the embedded data directory (default ./data)
+  --bootstrap HOST:PORT      talk to a running agent over the Kafka protocol instead;
+                             topic describe then shows offsets and configs only
+                             (segments and bytes print as 0)
+  --help                     this text
 )";
 
 const std::set<std::string>& BoolFlags() {
@@ -70,7 +73,7 @@ Result<std::string> TopicName(const Context& c, size_t word) {
 }
 
 Status TopicCreate(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "partitions", "config"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "partitions", "config"}));
   SH_ASSIGN_OR_RETURN(std::string name, TopicName(c, 2));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> partitions, c.cmd.GetInt("partitions"));
   int64_t count = partitions.value_or(1);
@@ -89,14 +92,14 @@ Status TopicCreate(Context& c) {
 }
 
 Status TopicList(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap"}));
   SH_ASSIGN_OR_RETURN(std::vector<std::string> names, c.client.ListTopics());
   for (const std::string& name : names) c.out << name << "\n";
   return Status::OK();
 }
 
 Status TopicDescribe(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap"}));
   SH_ASSIGN_OR_RETURN(std::string name, TopicName(c, 2));
   SH_ASSIGN_OR_RETURN(TopicDescription d, c.client.DescribeTopic(name));
   c.out << "topic " << d.name << "  partitions " << d.partition_count << "\n";
@@ -110,7 +113,7 @@ Status TopicDescribe(Context& c) {
 }
 
 Status TopicDelete(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap"}));
   SH_ASSIGN_OR_RETURN(std::string name, TopicName(c, 2));
   SH_RETURN_IF_ERROR(c.client.DeleteTopic(name));
   c.out << "deleted topic " << name << "\n";
@@ -128,7 +131,7 @@ Result<int32_t> ChoosePartition(Context& c, const std::string& topic) {
 
 Status Produce(Context& c) {
   SH_RETURN_IF_ERROR(c.cmd.CheckAllowed(
-      {"data-dir", "partition", "key", "header", "value", "compression"}));
+      {"data-dir", "bootstrap", "partition", "key", "header", "value", "compression"}));
   SH_ASSIGN_OR_RETURN(std::string topic, TopicName(c, 1));
   SH_ASSIGN_OR_RETURN(int32_t partition, ChoosePartition(c, topic));
   records::BatchOptions options;
@@ -200,7 +203,7 @@ Status ConsumePartition(Context& c, const std::string& topic, int32_t partition,
 
 Status Consume(Context& c) {
   SH_RETURN_IF_ERROR(c.cmd.CheckAllowed(
-      {"data-dir", "partition", "offset", "from-beginning", "max"}));
+      {"data-dir", "bootstrap", "partition", "offset", "from-beginning", "max"}));
   SH_ASSIGN_OR_RETURN(std::string topic, TopicName(c, 1));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> partition, c.cmd.GetInt("partition"));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> offset, c.cmd.GetInt("offset"));
@@ -220,7 +223,7 @@ Status Consume(Context& c) {
 }
 
 Status SegmentsList(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "partition"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "partition"}));
   SH_ASSIGN_OR_RETURN(std::string topic, TopicName(c, 2));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> only, c.cmd.GetInt("partition"));
   SH_ASSIGN_OR_RETURN(TopicDescription d, c.client.DescribeTopic(topic));
