@@ -40,9 +40,9 @@ struct BrokerOptions {
   // Topic config defaults (Kafka's names and defaults), overridable per topic.
   int64_t segment_bytes = 64ll << 20;
   int64_t segment_ms = 7ll * 24 * 3600 * 1000;
-  int64_t retention_ms = 7ll * 24 * 3600 * 1000;  // -1: keep forever
-  int64_t retention_bytes = -1;                    // -1: no size limit
-  int32_t max_message_bytes = 1048588;             // largest batch accepted
+  int64_t retention_ms = 7ll * 24 * 3600 * 1000;      // -1: keep forever
+  int64_t retention_bytes = -1;                       // -1: no size limit
+  int32_t max_message_bytes = 1048588;                // largest batch accepted
   std::string message_timestamp_type = "CreateTime";  // or LogAppendTime
   std::string cleanup_policy = "delete";
   // StreamHouse settings.
@@ -53,6 +53,9 @@ struct BrokerOptions {
   int64_t index_ttl_ms = 30'000;         // SegmentIndex refresh
   int64_t lease_ms = 30'000;             // partition lease length (renewed at a third)
   int64_t background_interval_ms = 100;  // roll / retention / lease check period
+  // Retention (retention.ms / retention.bytes) runs at most this often
+  // (Kafka's log.retention.check.interval.ms, shorter).
+  int64_t retention_check_interval_ms = 60'000;
 };
 
 // One topic config entry as DescribeConfigs shows it.
@@ -91,6 +94,11 @@ class Broker {
   Status Start();
   // Seals every tail and stops the background thread. Idempotent.
   Status Stop();
+  // One pass of the background work now, retention included whatever its
+  // interval: rolls (segment.ms), seals of tails older than flush_ms, topic
+  // config changes, retention, lease renewal. Returns the first error (every
+  // partition is still visited). For tests and tools; the thread does the same.
+  Status RunMaintenance();
 
   const BrokerOptions& options() const { return options_; }
 

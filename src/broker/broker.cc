@@ -1,0 +1,456 @@
+#include "broker/broker.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "base/log.h"
+#include "broker/partition_leader.h"
+#include "broker/topic_settings.h"
+#include "metadata/topic_config.h"
+#include "storage/segment_cache.h"
+
+namespace sh::broker {
+namespace {
+
+// More partitions than a single agent could sensibly lead; also keeps a
+// malformed CreateTopics from asking the metadata store for billions of rows.
+constexpr int32_t kMaxPartitions = 10'000;
+
+using PartitionKey = std::pair<std::string, int32_t>;
+
+void LogIfError(const Status& s, const char* what) {
+  if (!s.ok()) {
+    SH_LOG(WARN) << what << ": " << s.ToString();
+  }
+}
+
+}  // namespace
+
+class Broker::Impl {
+ public:
+  Impl(BrokerOptions options, MetadataStore& metadata, ObjectStore& store, const Clock& clock)
+      : options_(std::move(options)),
+        metadata_(metadata),
+        store_(store),
+        clock_(clock),
+        cache_(options_.cache_bytes) {}
+
+  // One leader per partition, opened on first use. The slot's mutex makes
+  // sure two threads never open two writers for one partition.
+  struct Slot {
+    std::mutex mu;
+    std::shared_ptr<PartitionLeader> leader;
+    bool dead = false;  // the topic was deleted: look the slot up again
+  };
+
+  struct Target {
+    TopicSettings settings;
+    std::shared_ptr<PartitionLeader> leader;
+  };
+
+  Result<Target> Lookup(const std::string& topic, int32_t partition) {
+    SH_ASSIGN_OR_RETURN(TopicInfo info, metadata_.GetTopic(topic));
+    if (partition < 0 || partition >= info.partition_count) {
+      return Status::NotFound("partition " + std::to_string(partition) + " of topic " + topic +
+                              " does not exist (" + std::to_string(info.partition_count) +
+                              " partitions)");
+    }
+    Target target;
+    SH_ASSIGN_OR_RETURN(target.settings, ResolveTopicSettings(options_, info));
+    SH_ASSIGN_OR_RETURN(target.leader, LeaderFor(topic, partition, target.settings));
+    return target;
+  }
+
+  Result<std::shared_ptr<PartitionLeader>> LeaderFor(const std::string& topic, int32_t partition,
+                                                     const TopicSettings& settings) {
+    while (true) {
+      std::shared_ptr<Slot> slot;
+      {
+        std::lock_guard lock(mu_);
+        std::shared_ptr<Slot>& s = slots_[PartitionKey(topic, partition)];
+        if (!s) s = std::make_shared<Slot>();
+        slot = s;
+      }
+      std::lock_guard lock(slot->mu);
+      if (slot->dead) continue;
+      if (slot->leader && !slot->leader->fenced()) return slot->leader;
+      SH_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLeader> opened,
+                          PartitionLeader::Open(topic, partition, options_, settings, metadata_,
+                                                store_, cache_, clock_));
+      slot->leader = std::move(opened);
+      return slot->leader;
+    }
+  }
+
+  std::vector<std::shared_ptr<PartitionLeader>> Leaders(const std::string* topic = nullptr) {
+    std::vector<std::shared_ptr<Slot>> slots;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [key, slot] : slots_) {
+        if (!topic || key.first == *topic) slots.push_back(slot);
+      }
+    }
+    std::vector<std::shared_ptr<PartitionLeader>> out;
+    for (auto& slot : slots) {
+      std::lock_guard lock(slot->mu);
+      if (slot->leader) out.push_back(slot->leader);
+    }
+    return out;
+  }
+
+  // Drops a leader that lost its lease, so the next use opens a fresh one.
+  void Forget(const std::shared_ptr<PartitionLeader>& leader) {
+    std::shared_ptr<Slot> slot;
+    {
+      std::lock_guard lock(mu_);
+      auto it = slots_.find(PartitionKey(leader->topic(), leader->partition()));
+      if (it == slots_.end()) return;
+      slot = it->second;
+    }
+    std::lock_guard lock(slot->mu);
+    if (slot->leader == leader) slot->leader.reset();
+  }
+
+  void CloseTopic(const std::string& topic) {
+    std::vector<std::shared_ptr<Slot>> slots;
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = slots_.begin(); it != slots_.end();) {
+        if (it->first.first == topic) {
+          slots.push_back(it->second);
+          it = slots_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& slot : slots) {
+      std::lock_guard lock(slot->mu);
+      slot->dead = true;
+      if (slot->leader) slot->leader->Close();
+      slot->leader.reset();
+    }
+  }
+
+  Status Maintain(bool force_retention) {
+    int64_t now = clock_.NowMs();
+    bool retention_due = force_retention || last_retention_ms_ < 0 ||
+                         now - last_retention_ms_ >= options_.retention_check_interval_ms;
+    if (retention_due) last_retention_ms_ = now;
+    Status first;
+    auto note = [&first](const Status& s, const char* what) {
+      LogIfError(s, what);
+      if (first.ok() && !s.ok()) first = s;
+    };
+    for (const std::shared_ptr<PartitionLeader>& leader : Leaders()) {
+      note(leader->MaybeRenewLease(), "lease renewal");
+      if (leader->fenced()) {
+        SH_LOG(WARN) << "lost the lease on " << leader->topic() << "/" << leader->partition();
+        Forget(leader);
+        continue;
+      }
+      Result<TopicInfo> info = metadata_.GetTopic(leader->topic());
+      if (!info.ok()) {
+        if (info.status().code() != ErrorCode::kNotFound) note(info.status(), "topic lookup");
+        continue;
+      }
+      Result<TopicSettings> settings = ResolveTopicSettings(options_, *info);
+      if (!settings.ok()) {
+        note(settings.status(), "topic config");
+        continue;
+      }
+      note(leader->Reconfigure(*settings), "applying topic config");
+      note(leader->Roll(options_.flush_ms), "roll");
+      if (retention_due) note(leader->ApplyRetention(*settings), "retention");
+    }
+    return first;
+  }
+
+  void Loop() {
+    std::unique_lock lock(bg_mu_);
+    while (!stopping_) {
+      lock.unlock();
+      (void)Maintain(false);  // errors are logged inside
+      lock.lock();
+      bg_cv_.wait_for(lock, std::chrono::milliseconds(options_.background_interval_ms),
+                      [this] { return stopping_; });
+    }
+  }
+
+  void Notify(const std::string& topic, int32_t partition) {
+    std::vector<std::shared_ptr<std::function<void()>>> fns;
+    {
+      std::lock_guard lock(listeners_mu_);
+      auto it = by_partition_.find(PartitionKey(topic, partition));
+      if (it == by_partition_.end()) return;
+      for (auto& [id, fn] : it->second) fns.push_back(fn);
+    }
+    for (auto& fn : fns) (*fn)();  // outside the lock: a listener may add or remove listeners
+  }
+
+  BrokerOptions options_;
+  MetadataStore& metadata_;
+  ObjectStore& store_;
+  const Clock& clock_;
+  storage::SegmentCache cache_;
+
+  std::mutex mu_;
+  std::map<PartitionKey, std::shared_ptr<Slot>> slots_;
+
+  std::mutex listeners_mu_;
+  uint64_t next_listener_id_ = 1;
+  std::map<PartitionKey, std::map<uint64_t, std::shared_ptr<std::function<void()>>>> by_partition_;
+  std::map<uint64_t, PartitionKey> by_id_;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::atomic<int64_t> last_retention_ms_{-1};
+};
+
+Result<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options, MetadataStore& metadata,
+                                             ObjectStore& store, const Clock& clock) {
+  if (options.default_partitions < 1 || options.default_partitions > kMaxPartitions) {
+    return Status::InvalidArgument("default_partitions must be 1.." +
+                                   std::to_string(kMaxPartitions));
+  }
+  if (options.lease_ms < 3 || options.background_interval_ms < 1 || options.flush_ms < 0) {
+    return Status::InvalidArgument(
+        "broker options: lease_ms >= 3, background_interval_ms >= 1 and flush_ms >= 0 required");
+  }
+  // The defaults must themselves be valid topic configs.
+  SH_RETURN_IF_ERROR(
+      ResolveTopicSettings(options, TopicConfig{}).status().WithContext("broker defaults"));
+  auto impl = std::make_unique<Impl>(options, metadata, store, clock);
+  return std::unique_ptr<Broker>(new Broker(std::move(options), std::move(impl)));
+}
+
+Broker::Broker(BrokerOptions options, std::unique_ptr<Impl> impl)
+    : options_(std::move(options)), impl_(std::move(impl)) {}
+
+Broker::~Broker() { LogIfError(Stop(), "broker stop"); }
+
+Status Broker::Start() {
+  std::lock_guard lock(impl_->bg_mu_);
+  if (impl_->thread_.joinable()) return Status::OK();
+  impl_->stopping_ = false;
+  impl_->thread_ = std::thread([this] { impl_->Loop(); });
+  return Status::OK();
+}
+
+Status Broker::Stop() {
+  {
+    std::lock_guard lock(impl_->bg_mu_);
+    impl_->stopping_ = true;
+  }
+  impl_->bg_cv_.notify_all();
+  if (impl_->thread_.joinable()) impl_->thread_.join();
+  Status first;
+  for (const auto& leader : impl_->Leaders()) {
+    Status s = leader->Flush();
+    LogIfError(s, "seal at stop");
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+Status Broker::RunMaintenance() { return impl_->Maintain(true); }
+
+// ---- topics ----
+
+Result<TopicInfo> Broker::GetTopic(const std::string& name) {
+  return impl_->metadata_.GetTopic(name);
+}
+
+Result<TopicInfo> Broker::GetOrCreateTopic(const std::string& name) {
+  Result<TopicInfo> found = impl_->metadata_.GetTopic(name);
+  if (found.ok() || found.status().code() != ErrorCode::kNotFound) return found;
+  if (!IsValidTopicName(name)) {
+    return Status::InvalidArgument("invalid topic name \"" + name + "\"");
+  }
+  if (!options_.auto_create_topics) return found;
+  Status created = CreateTopic(name, -1, {}, false);
+  if (!created.ok() && created.code() != ErrorCode::kAlreadyExists) return created;
+  return impl_->metadata_.GetTopic(name);
+}
+
+Result<std::vector<TopicInfo>> Broker::ListTopics() { return impl_->metadata_.ListTopics(); }
+
+Status Broker::CreateTopic(const std::string& name, int32_t partitions,
+                           const std::map<std::string, std::string>& configs, bool validate_only) {
+  if (!IsValidTopicName(name)) {
+    return Status::InvalidArgument("invalid topic name \"" + name + "\"");
+  }
+  if (partitions < 0) partitions = options_.default_partitions;
+  if (partitions < 1 || partitions > kMaxPartitions) {
+    return Status::InvalidArgument("topic " + name + ": partition count " +
+                                   std::to_string(partitions) + " not in 1.." +
+                                   std::to_string(kMaxPartitions));
+  }
+  SH_RETURN_IF_ERROR(ValidateTopicConfig(configs).WithContext("topic " + name));
+  if (validate_only) {
+    Result<TopicInfo> existing = impl_->metadata_.GetTopic(name);
+    if (existing.ok()) return Status::AlreadyExists("topic " + name + " already exists");
+    if (existing.status().code() != ErrorCode::kNotFound) return existing.status();
+    return Status::OK();
+  }
+  TopicInfo info;
+  info.name = name;
+  info.partition_count = partitions;
+  info.config_json = EncodeTopicConfig(configs);
+  info.created_at_ms = impl_->clock_.NowMs();
+  return impl_->metadata_.CreateTopic(info);
+}
+
+Status Broker::DeleteTopic(const std::string& name) {
+  SH_ASSIGN_OR_RETURN(TopicInfo info, impl_->metadata_.GetTopic(name));
+  impl_->CloseTopic(name);
+  // The segment list goes with the metadata, so read it first.
+  std::vector<std::string> keys;
+  for (int32_t p = 0; p < info.partition_count; ++p) {
+    Result<std::vector<SegmentInfo>> segments = impl_->metadata_.ListSegments(name, p);
+    if (!segments.ok()) {
+      LogIfError(segments.status(), "listing segments of a deleted topic");
+      continue;
+    }
+    for (const SegmentInfo& s : *segments) keys.push_back(s.object_key);
+  }
+  SH_RETURN_IF_ERROR(impl_->metadata_.DeleteTopic(name));
+  // Also whatever is under the topic's prefix without a row (a seal that
+  // uploaded but never registered).
+  Result<std::vector<ObjectInfo>> listed = impl_->store_.List("topics/" + name + "/");
+  if (listed.ok()) {
+    for (const ObjectInfo& o : *listed) keys.push_back(o.key);
+  } else {
+    LogIfError(listed.status(), "listing objects of a deleted topic");
+  }
+  for (const std::string& key : keys) {
+    impl_->cache_.Erase(key);
+    Status deleted = impl_->store_.Delete(key);
+    if (!deleted.ok()) {
+      SH_LOG(WARN) << "topic " << name << " deleted but not its object " << key << ": "
+                   << deleted.ToString();
+    }
+  }
+  return Status::OK();
+}
+
+Status Broker::CreatePartitions(const std::string& name, int32_t count, bool validate_only) {
+  SH_ASSIGN_OR_RETURN(TopicInfo info, impl_->metadata_.GetTopic(name));
+  if (count <= info.partition_count) {
+    return Status::InvalidArgument("topic " + name + " has " +
+                                   std::to_string(info.partition_count) +
+                                   " partitions; cannot change to " + std::to_string(count));
+  }
+  if (count > kMaxPartitions) {
+    return Status::InvalidArgument("topic " + name + ": partition count " + std::to_string(count) +
+                                   " over " + std::to_string(kMaxPartitions));
+  }
+  if (validate_only) return Status::OK();
+  return impl_->metadata_.AddPartitions(name, count);
+}
+
+Result<std::vector<ConfigEntry>> Broker::DescribeTopicConfig(const std::string& name) {
+  SH_ASSIGN_OR_RETURN(TopicInfo info, impl_->metadata_.GetTopic(name));
+  SH_ASSIGN_OR_RETURN(TopicConfig config, ParseTopicConfig(info.config_json));
+  return DescribeTopicSettings(options_, config);
+}
+
+Status Broker::AlterTopicConfig(const std::string& name,
+                                const std::map<std::string, std::string>& set,
+                                const std::vector<std::string>& remove, bool incremental,
+                                bool validate_only) {
+  SH_ASSIGN_OR_RETURN(TopicInfo info, impl_->metadata_.GetTopic(name));
+  TopicConfig next;
+  if (incremental) {
+    SH_ASSIGN_OR_RETURN(next, ParseTopicConfig(info.config_json));
+    const std::vector<std::string>& known = SupportedTopicConfigNames();
+    for (const std::string& r : remove) {
+      if (std::find(known.begin(), known.end(), r) == known.end()) {
+        return Status::InvalidArgument("topic " + name + ": unknown topic config " + r);
+      }
+      next.erase(r);
+    }
+    for (const auto& [k, v] : set) next[k] = v;
+  } else {
+    next = set;
+  }
+  SH_RETURN_IF_ERROR(ValidateTopicConfig(next).WithContext("topic " + name));
+  if (validate_only) return Status::OK();
+  SH_RETURN_IF_ERROR(impl_->metadata_.UpdateTopicConfig(name, EncodeTopicConfig(next)));
+  // New segment settings take effect now where the tail can be sealed; the
+  // background pass retries the others.
+  Result<TopicSettings> settings = ResolveTopicSettings(options_, next);
+  if (settings.ok()) {
+    for (const auto& leader : impl_->Leaders(&name)) {
+      LogIfError(leader->Reconfigure(*settings), "applying topic config");
+    }
+  }
+  return Status::OK();
+}
+
+// ---- data ----
+
+Result<ProduceResult> Broker::Produce(const std::string& topic, int32_t partition,
+                                      ByteView records) {
+  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
+  SH_ASSIGN_OR_RETURN(ProduceResult result, target.leader->Produce(records, target.settings));
+  impl_->Notify(topic, partition);
+  return result;
+}
+
+Result<FetchResult> Broker::Fetch(const std::string& topic, int32_t partition, int64_t offset,
+                                  size_t max_bytes) {
+  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
+  return target.leader->Fetch(offset, max_bytes);
+}
+
+Result<PartitionOffsets> Broker::Offsets(const std::string& topic, int32_t partition) {
+  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
+  return target.leader->Offsets();
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> Broker::OffsetForTimestamp(
+    const std::string& topic, int32_t partition, int64_t timestamp_ms) {
+  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
+  return target.leader->OffsetForTimestamp(timestamp_ms);
+}
+
+Result<int64_t> Broker::DeleteRecords(const std::string& topic, int32_t partition, int64_t offset) {
+  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
+  return target.leader->DeleteRecords(offset);
+}
+
+Result<int32_t> Broker::LeaderEpoch(const std::string& topic, int32_t partition) {
+  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
+  return static_cast<int32_t>(target.leader->leader_epoch());
+}
+
+// ---- long polling ----
+
+uint64_t Broker::AddDataListener(const std::string& topic, int32_t partition,
+                                 std::function<void()> fn) {
+  std::lock_guard lock(impl_->listeners_mu_);
+  uint64_t id = impl_->next_listener_id_++;
+  PartitionKey key(topic, partition);
+  impl_->by_partition_[key][id] = std::make_shared<std::function<void()>>(std::move(fn));
+  impl_->by_id_[id] = key;
+  return id;
+}
+
+void Broker::RemoveDataListener(uint64_t id) {
+  std::lock_guard lock(impl_->listeners_mu_);
+  auto it = impl_->by_id_.find(id);
+  if (it == impl_->by_id_.end()) return;
+  auto p = impl_->by_partition_.find(it->second);
+  if (p != impl_->by_partition_.end()) {
+    p->second.erase(id);
+    if (p->second.empty()) impl_->by_partition_.erase(p);
+  }
+  impl_->by_id_.erase(it);
+}
+
+}  // namespace sh::broker

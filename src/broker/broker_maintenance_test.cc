@@ -1,0 +1,200 @@
+// Background work: seals by age, rolls, retention, leases, stop and restart,
+// failed seals.
+#include <chrono>
+#include <thread>
+
+#include "broker/broker_test_util.h"
+
+namespace sh::broker {
+namespace {
+
+TEST_F(BrokerTest, TailOlderThanFlushMsIsSealed) {
+  options_.flush_ms = 1000;
+  OpenBroker();
+  CreateTopic("t", 1, {{"segment.bytes", "1000000"}});
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(3, 1)).ok());
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_TRUE(Segments("t").empty());
+  clock_.AdvanceMs(1000);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  ASSERT_EQ(Segments("t").size(), 1u);
+  EXPECT_EQ(Segments("t")[0].end_offset, 3);
+  EXPECT_EQ(metadata_->GetPartition("t", 0)->high_watermark, 3);
+}
+
+TEST_F(BrokerTest, SegmentMsRollsTheTail) {
+  OpenBroker();
+  CreateTopic("t", 1, {{"segment.bytes", "1000000"}, {"segment.ms", "5000"}});
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(3, 1)).ok());
+  clock_.AdvanceMs(4999);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_TRUE(Segments("t").empty());
+  clock_.AdvanceMs(1);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_EQ(Segments("t").size(), 1u);
+}
+
+TEST_F(BrokerTest, BackgroundThreadSealsWithoutBeingAsked) {
+  options_.flush_ms = 0;
+  options_.background_interval_ms = 2;
+  OpenBroker();
+  CreateTopic("t", 1, {{"segment.bytes", "1000000"}});
+  ASSERT_TRUE(broker_->Start().ok());
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(3, 1)).ok());
+  for (int i = 0; i < 5000 && Segments("t").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(Segments("t").size(), 1u);
+  ASSERT_TRUE(broker_->Stop().ok());
+  ASSERT_TRUE(broker_->Stop().ok());  // idempotent
+}
+
+// One produce per segment (each batch is over segment.bytes), with the given
+// record timestamps.
+void ProduceSegments(Broker& broker, const std::vector<int64_t>& timestamps) {
+  for (int64_t ts : timestamps) {
+    ASSERT_TRUE(broker.Produce("t", 0, MakeBatch(4, ts, 0, 400)).ok());
+  }
+}
+
+TEST_F(BrokerTest, RetentionByTimeDeletesOldestSegmentsAndObjects) {
+  OpenBroker();
+  CreateTopic("t", 1, {{"segment.bytes", "1024"}, {"retention.ms", "10000"}});
+  int64_t now = clock_.NowMs();
+  // The third segment is old but follows a new one: only a prefix goes.
+  ProduceSegments(*broker_, {now - 30000, now - 20000, now, now - 20000, now});
+  std::vector<SegmentInfo> before = Segments("t");
+  ASSERT_EQ(before.size(), 5u);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  std::vector<SegmentInfo> after = Segments("t");
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after[0].base_offset, before[2].base_offset);
+  EXPECT_EQ(broker_->Offsets("t", 0)->log_start_offset, before[2].base_offset);
+  EXPECT_EQ(metadata_->GetPartition("t", 0)->log_start_offset, before[2].base_offset);
+  EXPECT_FALSE(memory_.Get(before[0].object_key).ok());
+  EXPECT_FALSE(memory_.Get(before[1].object_key).ok());
+  EXPECT_TRUE(memory_.Get(before[2].object_key).ok());
+  EXPECT_EQ(broker_->Fetch("t", 0, 0, 100).status().code(), ErrorCode::kOutOfRange);
+  EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, before[2].base_offset)).size(), 12u);
+  // Time passes: everything is old now.
+  clock_.AdvanceMs(10001);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_TRUE(Segments("t").empty());
+  EXPECT_EQ(broker_->Offsets("t", 0)->log_start_offset, 20);
+  EXPECT_TRUE(memory_.List("topics/t/")->empty());
+}
+
+TEST_F(BrokerTest, RetentionByBytesKeepsAtLeastTheLimit) {
+  OpenBroker();
+  CreateTopic("t", 1, {{"segment.bytes", "1024"}});
+  int64_t now = clock_.NowMs();
+  ProduceSegments(*broker_, {now, now, now, now, now});
+  std::vector<SegmentInfo> before = Segments("t");
+  ASSERT_EQ(before.size(), 5u);
+  int64_t size = before[0].size_bytes;
+  // Two and a half segments: the two oldest go (three stay, >= the limit).
+  int64_t limit = size * 5 / 2;
+  ASSERT_TRUE(
+      broker_->AlterTopicConfig("t", {{"retention.bytes", std::to_string(limit)}}, {}, true, false)
+          .ok());
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  std::vector<SegmentInfo> after = Segments("t");
+  int64_t kept = 0;
+  for (const auto& s : after) kept += s.size_bytes;
+  EXPECT_GE(kept, limit);
+  ASSERT_FALSE(after.empty());
+  EXPECT_LT(kept - after[0].size_bytes, limit);
+  EXPECT_EQ(after.back().end_offset, before.back().end_offset);
+  EXPECT_FALSE(memory_.Get(before[0].object_key).ok());
+  EXPECT_EQ(broker_->Offsets("t", 0)->log_start_offset, after[0].base_offset);
+}
+
+TEST_F(BrokerTest, CompactOnlyTopicsAreNotTrimmed) {
+  OpenBroker();
+  CreateTopic("t", 1,
+              {{"segment.bytes", "1024"}, {"retention.ms", "1"}, {"cleanup.policy", "compact"}});
+  ProduceSegments(*broker_, {1, 2, 3});
+  clock_.AdvanceMs(100000);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_EQ(Segments("t").size(), 3u);
+  ASSERT_TRUE(
+      broker_->AlterTopicConfig("t", {{"cleanup.policy", "compact,delete"}}, {}, true, false).ok());
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_TRUE(Segments("t").empty());
+}
+
+TEST_F(BrokerTest, StopSealsEverythingAndANewBrokerContinues) {
+  OpenBroker();
+  CreateTopic("t", 2, {{"segment.bytes", "1000000"}});
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(broker_->Produce("t", i % 2, MakeBatch(3, i)).ok());
+  Bytes p0 = FetchAll(*broker_, "t", 0, 0);
+  ASSERT_TRUE(broker_->Stop().ok());
+  EXPECT_EQ(metadata_->GetPartition("t", 0)->high_watermark, 6);
+  EXPECT_EQ(metadata_->GetPartition("t", 1)->high_watermark, 6);
+  broker_.reset();
+
+  OpenBroker();
+  EXPECT_EQ(broker_->Offsets("t", 0)->high_watermark, 6);
+  EXPECT_EQ(FetchAll(*broker_, "t", 0, 0), p0);
+  auto r = broker_->Produce("t", 0, MakeBatch(2, 9));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->base_offset, 6);
+  EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, 0)).size(), 8u);
+  broker_.reset();  // the destructor stops, so this is sealed too
+  EXPECT_EQ(metadata_->GetPartition("t", 0)->high_watermark, 8);
+}
+
+TEST_F(BrokerTest, FailedSealLosesNothingAndIsRetried) {
+  options_.flush_ms = 0;
+  OpenBroker();
+  CreateTopic("t", 1, {{"segment.bytes", "1000000"}});
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(3, 1)).ok());
+  store_.FailAlways(ObjectOp::kPut);
+  EXPECT_FALSE(broker_->RunMaintenance().ok());
+  EXPECT_FALSE(broker_->Stop().ok());
+  // Still served from the tail, and appends go on.
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(2, 1)).ok());
+  EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, 0)).size(), 5u);
+  EXPECT_EQ(metadata_->GetPartition("t", 0)->high_watermark, 0);
+  EXPECT_TRUE(Segments("t").empty());
+
+  store_.ClearFailures(ObjectOp::kPut);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  ASSERT_TRUE(broker_->Stop().ok());
+  EXPECT_EQ(metadata_->GetPartition("t", 0)->high_watermark, 5);
+  broker_.reset();
+  OpenBroker();
+  EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, 0)).size(), 5u);
+}
+
+TEST_F(BrokerTest, LeaseIsRenewedAtAThird) {
+  options_.lease_ms = 3000;
+  OpenBroker();
+  CreateTopic("t");
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(1, 1)).ok());
+  int64_t first = (*metadata_->GetLease("t", 0))->expires_at_ms;
+  clock_.AdvanceMs(999);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_EQ((*metadata_->GetLease("t", 0))->expires_at_ms, first);
+  clock_.AdvanceMs(1);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_EQ((*metadata_->GetLease("t", 0))->expires_at_ms, clock_.NowMs() + 3000);
+}
+
+TEST_F(BrokerTest, AnotherAgentTakingTheLeaseFencesProduce) {
+  options_.lease_ms = 3000;
+  OpenBroker();
+  CreateTopic("t");
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(1, 1)).ok());
+  clock_.AdvanceMs(3001);  // no renewal ran: the lease expired
+  auto taken = metadata_->AcquireLease("t", 0, "agent-other", clock_.NowMs(), 60000);
+  ASSERT_TRUE(taken.ok());
+  auto r = broker_->Produce("t", 0, MakeBatch(1, 1));
+  EXPECT_EQ(r.status().code(), ErrorCode::kFenced);
+  // The stale leader is dropped; opening a new one fails while the lease is held.
+  (void)broker_->RunMaintenance();
+  EXPECT_EQ(broker_->Produce("t", 0, MakeBatch(1, 1)).status().code(), ErrorCode::kFenced);
+}
+
+}  // namespace
+}  // namespace sh::broker

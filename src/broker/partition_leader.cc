@@ -1,0 +1,427 @@
+#include "broker/partition_leader.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "records/record_batch.h"
+#include "storage/segment_reader.h"
+
+namespace sh::broker {
+namespace {
+
+std::string TP(const std::string& topic, int32_t partition) {
+  return topic + "/" + std::to_string(partition);
+}
+
+bool SameWriterOptions(const storage::PartitionWriterOptions& a,
+                       const storage::PartitionWriterOptions& b) {
+  return a.segment_bytes == b.segment_bytes && a.segment_ms == b.segment_ms && a.codec == b.codec &&
+         a.block_bytes == b.block_bytes;
+}
+
+// Appends whole batches of `more` to out while out stays within max_bytes
+// (the first batch always goes in when out is empty, so a consumer moves on).
+void AppendWholeBatches(Bytes& out, const Bytes& more, size_t max_bytes) {
+  ByteView rest(more);
+  while (!rest.empty()) {
+    size_t size = records::PeekBatchSize(rest);
+    if (size == 0 || size > rest.size()) break;
+    if (!out.empty() && out.size() + size > max_bytes) break;
+    out.insert(out.end(), rest.begin(), rest.begin() + static_cast<ptrdiff_t>(size));
+    rest = rest.subspan(size);
+  }
+}
+
+// The first record of batch at offset >= from with timestamp >= ts.
+// LogAppendTime batches: every record carries the batch's max timestamp.
+Result<std::optional<std::pair<int64_t, int64_t>>> ScanBatch(const records::RecordBatchView& b,
+                                                             int64_t from, int64_t ts) {
+  using Found = std::optional<std::pair<int64_t, int64_t>>;
+  if (b.last_offset() < from || b.max_timestamp() < ts || b.record_count() == 0) {
+    return Found();
+  }
+  if (b.timestamp_type() == records::TimestampType::kLogAppendTime) {
+    return Found(std::make_pair(std::max(b.base_offset(), from), b.max_timestamp()));
+  }
+  SH_ASSIGN_OR_RETURN(std::vector<records::Record> recs, b.DecodeRecords());
+  for (const records::Record& r : recs) {
+    if (r.offset >= from && r.timestamp >= ts) return Found(std::make_pair(r.offset, r.timestamp));
+  }
+  return Found();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PartitionLeader>> PartitionLeader::Open(
+    const std::string& topic, int32_t partition, const BrokerOptions& options,
+    const TopicSettings& settings, MetadataStore& metadata, ObjectStore& store,
+    storage::SegmentCache& cache, const Clock& clock) {
+  SH_ASSIGN_OR_RETURN(
+      PartitionLease lease,
+      metadata.AcquireLease(topic, partition, options.agent_id, clock.NowMs(), options.lease_ms));
+  SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata.GetPartition(topic, partition));
+  std::unique_ptr<PartitionLeader> leader(new PartitionLeader(
+      topic, partition, options, metadata, store, cache, clock, lease, info.log_start_offset));
+  leader->writer_options_ = settings.WriterOptions(options.block_bytes);
+  SH_ASSIGN_OR_RETURN(leader->writer_, storage::PartitionWriter::Open(
+                                           topic, partition, store, metadata, &leader->index_,
+                                           clock, leader->writer_options_, lease.leader_epoch));
+  SH_LOG(INFO) << "leading " << TP(topic, partition) << " at epoch " << lease.leader_epoch
+               << ", offsets " << info.log_start_offset << ".." << leader->writer_->next_offset();
+  return leader;
+}
+
+PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const BrokerOptions& options,
+                                 MetadataStore& metadata, ObjectStore& store,
+                                 storage::SegmentCache& cache, const Clock& clock,
+                                 const PartitionLease& lease, int64_t log_start)
+    : topic_(std::move(topic)),
+      partition_(partition),
+      options_(options),
+      metadata_(metadata),
+      store_(store),
+      cache_(cache),
+      clock_(clock),
+      epoch_(lease.leader_epoch),
+      index_(topic_, partition_, metadata, clock,
+             storage::SegmentIndexOptions{.ttl_ms = options.index_ttl_ms}),
+      reader_(topic_, partition_, store, index_, cache),
+      log_start_(log_start),
+      lease_renewed_ms_(clock.NowMs()),
+      lease_expires_ms_(lease.expires_at_ms) {}
+
+Status PartitionLeader::CheckOpenLocked() const {
+  if (closed_) return Status::NotFound("partition " + TP(topic_, partition_) + " was deleted");
+  return Status::OK();
+}
+
+Status PartitionLeader::CheckLease() {
+  if (fenced_) {
+    return Status::Fenced("agent " + options_.agent_id + " no longer leads " +
+                          TP(topic_, partition_));
+  }
+  int64_t now = clock_.NowMs();
+  std::lock_guard lock(lease_mu_);
+  if (now < lease_expires_ms_) return Status::OK();
+  // The background renewal fell behind (or is not running): renew now, and
+  // refuse the write if the lease is gone.
+  Result<PartitionLease> renewed =
+      metadata_.RenewLease(topic_, partition_, options_.agent_id, epoch_, now, options_.lease_ms);
+  if (!renewed.ok()) {
+    if (renewed.status().code() == ErrorCode::kFenced) fenced_ = true;
+    return renewed.status().WithContext("lease on " + TP(topic_, partition_) + " expired");
+  }
+  lease_renewed_ms_ = now;
+  lease_expires_ms_ = renewed->expires_at_ms;
+  return Status::OK();
+}
+
+Status PartitionLeader::MaybeRenewLease() {
+  if (fenced_) return Status::OK();
+  int64_t now = clock_.NowMs();
+  std::lock_guard lock(lease_mu_);
+  if (now - lease_renewed_ms_ < options_.lease_ms / 3) return Status::OK();
+  Result<PartitionLease> renewed =
+      metadata_.RenewLease(topic_, partition_, options_.agent_id, epoch_, now, options_.lease_ms);
+  if (!renewed.ok()) {
+    if (renewed.status().code() == ErrorCode::kFenced) fenced_ = true;
+    return renewed.status().WithContext("renewal of the lease on " + TP(topic_, partition_));
+  }
+  lease_renewed_ms_ = now;
+  lease_expires_ms_ = renewed->expires_at_ms;
+  return Status::OK();
+}
+
+Result<ProduceResult> PartitionLeader::Produce(ByteView records, const TopicSettings& settings) {
+  const std::string where = "produce to " + TP(topic_, partition_);
+  if (records.empty()) return Status::InvalidArgument(where + ": no record batches");
+  // Magic and size first: an old-format or oversized batch is refused with
+  // its own error rather than as a generic parse failure.
+  for (size_t pos = 0; pos < records.size();) {
+    ByteView rest = records.subspan(pos);
+    if (rest.size() > records::kMagicOffset && rest[records::kMagicOffset] != 2) {
+      return Status::InvalidArgument(where + ": batch at byte " + std::to_string(pos) +
+                                     " has magic " + std::to_string(rest[records::kMagicOffset]) +
+                                     "; only magic 2 (Kafka 0.11+) record batches are supported");
+    }
+    size_t size = records::PeekBatchSize(rest);
+    if (size == 0 || size > rest.size()) break;  // ParseBatches names the framing error
+    if (size > static_cast<size_t>(settings.max_message_bytes)) {
+      return Status::TooLarge(where + ": record batch of " + std::to_string(size) +
+                              " bytes exceeds max.message.bytes " +
+                              std::to_string(settings.max_message_bytes));
+    }
+    pos += size;
+  }
+  SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> views, records::ParseBatches(records));
+  SH_RETURN_IF_ERROR(CheckLease());
+
+  ProduceResult result;
+  Bytes rewritten;
+  ByteView to_append = records;
+  if (settings.log_append_time) {
+    result.log_append_time_ms = clock_.NowMs();
+    rewritten.assign(records.begin(), records.end());
+    for (const records::RecordBatchView& v : views) {
+      size_t pos = static_cast<size_t>(v.bytes().data() - records.data());
+      records::SetLogAppendTime(rewritten.data() + pos, v.size(), result.log_append_time_ms);
+    }
+    to_append = rewritten;
+  }
+  {
+    std::shared_lock lock(writer_mu_);
+    SH_RETURN_IF_ERROR(CheckOpenLocked());
+    SH_ASSIGN_OR_RETURN(storage::AppendResult appended, writer_->Append(to_append));
+    result.base_offset = appended.base_offset;
+  }
+  int64_t unset = -1;
+  tail_since_ms_.compare_exchange_strong(unset, clock_.NowMs());
+  result.log_start_offset = log_start_.load();
+  return result;
+}
+
+Result<Bytes> PartitionLeader::ReadLocked(int64_t offset, size_t max_bytes) {
+  // A seal may move batches from the tail into a segment while we look; then
+  // the tail no longer has them and a second look finds them sealed.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    int64_t tail_start = writer_->tail_start();
+    Bytes out;
+    int64_t next = offset;
+    if (offset < tail_start) {
+      Result<storage::ReadResult> sealed = reader_.Read(offset, max_bytes);
+      if (!sealed.ok()) {
+        if (sealed.status().code() != ErrorCode::kNotFound) return sealed.status();
+        return Status::OutOfRange("offset " + std::to_string(offset) + " of " +
+                                  TP(topic_, partition_) + " is in no sealed segment (log start " +
+                                  std::to_string(log_start_.load()) + ")");
+      }
+      out = std::move(sealed->batches);
+      next = sealed->next_offset;
+      // Stopped short of the tail: max_bytes was reached.
+      if (out.size() >= max_bytes || next < tail_start) return out;
+    }
+    size_t budget = out.empty() ? max_bytes : max_bytes - out.size();
+    AppendWholeBatches(out, writer_->ReadTail(next, budget), max_bytes);
+    if (!out.empty() || next >= writer_->next_offset()) return out;
+  }
+  return Status::Unavailable("read of " + TP(topic_, partition_) + " at " + std::to_string(offset) +
+                             " raced with seals; try again");
+}
+
+Result<FetchResult> PartitionLeader::Fetch(int64_t offset, size_t max_bytes) {
+  std::shared_lock lock(writer_mu_);
+  SH_RETURN_IF_ERROR(CheckOpenLocked());
+  FetchResult result;
+  result.high_watermark = writer_->next_offset();
+  result.log_start_offset = log_start_.load();
+  if (offset < result.log_start_offset || offset > result.high_watermark) {
+    return Status::OutOfRange("fetch offset " + std::to_string(offset) + " of " +
+                              TP(topic_, partition_) + " is outside [" +
+                              std::to_string(result.log_start_offset) + ", " +
+                              std::to_string(result.high_watermark) + "]");
+  }
+  if (offset == result.high_watermark) return result;
+  SH_ASSIGN_OR_RETURN(result.batches, ReadLocked(offset, max_bytes));
+  return result;
+}
+
+PartitionOffsets PartitionLeader::Offsets() const {
+  std::shared_lock lock(writer_mu_);
+  return PartitionOffsets{log_start_.load(), writer_->next_offset()};
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::ScanSegment(
+    const SegmentInfo& segment, int64_t from, int64_t ts) {
+  using Found = std::optional<std::pair<int64_t, int64_t>>;
+  std::shared_ptr<const storage::SegmentReader> reader = cache_.GetReader(segment.object_key);
+  if (!reader) {
+    SH_ASSIGN_OR_RETURN(reader,
+                        storage::SegmentReader::Open(store_, segment.object_key,
+                                                     static_cast<uint64_t>(segment.size_bytes)));
+    cache_.PutReader(segment.object_key, reader);
+  }
+  std::optional<size_t> block = reader->FindBlockByTimestamp(ts);
+  for (; block && *block < reader->blocks().size(); ++*block) {
+    if (reader->blocks()[*block].last_offset < from) continue;
+    std::shared_ptr<const Bytes> data = cache_.GetBlock(segment.object_key, *block);
+    if (!data) {
+      SH_ASSIGN_OR_RETURN(Bytes raw, reader->ReadBlock(store_, *block));
+      data = std::make_shared<const Bytes>(std::move(raw));
+      cache_.PutBlock(segment.object_key, *block, data);
+    }
+    SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
+                        records::ParseBatches(*data));
+    for (const records::RecordBatchView& b : batches) {
+      SH_ASSIGN_OR_RETURN(Found found, ScanBatch(b, from, ts));
+      if (found) return found;
+    }
+  }
+  return Found();
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::OffsetForTimestamp(
+    int64_t timestamp_ms) {
+  using Found = std::optional<std::pair<int64_t, int64_t>>;
+  int64_t next = log_start_.load();
+  // Sealed segments: skip those whose max timestamp is too early; inside one,
+  // the block index skips blocks the same way.
+  SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
+                      metadata_.ListSegments(topic_, partition_, next));
+  for (const SegmentInfo& segment : segments) {
+    if (segment.end_offset <= next) continue;
+    if (segment.max_timestamp_ms >= timestamp_ms) {
+      SH_ASSIGN_OR_RETURN(Found found,
+                          ScanSegment(segment, std::max(next, segment.base_offset), timestamp_ms));
+      if (found) return found;
+    }
+    next = segment.end_offset;
+  }
+  // The tail, and anything sealed since the listing, read as a fetch would.
+  constexpr size_t kChunk = 1 << 20;
+  while (true) {
+    Bytes chunk;
+    {
+      std::shared_lock lock(writer_mu_);
+      SH_RETURN_IF_ERROR(CheckOpenLocked());
+      if (next >= writer_->next_offset()) break;
+      SH_ASSIGN_OR_RETURN(chunk, ReadLocked(next, kChunk));
+    }
+    if (chunk.empty()) break;
+    SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
+                        records::ParseBatches(chunk));
+    for (const records::RecordBatchView& b : batches) {
+      SH_ASSIGN_OR_RETURN(Found found, ScanBatch(b, next, timestamp_ms));
+      if (found) return found;
+    }
+    next = std::max(next, batches.back().last_offset() + 1);
+  }
+  return Found();
+}
+
+Result<int64_t> PartitionLeader::DeleteRecords(int64_t offset) {
+  {
+    std::shared_lock lock(writer_mu_);
+    SH_RETURN_IF_ERROR(CheckOpenLocked());
+    int64_t hw = writer_->next_offset();
+    if (offset == -1) offset = hw;
+    if (offset < 0 || offset > hw) {
+      return Status::OutOfRange("delete records of " + TP(topic_, partition_) + " before " +
+                                std::to_string(offset) + ": high watermark is " +
+                                std::to_string(hw));
+    }
+    // The metadata store keeps the log start at or below its (sealed) high
+    // watermark, so a log start inside the tail needs the tail sealed first.
+    if (offset > writer_->high_watermark()) SH_RETURN_IF_ERROR(writer_->Flush());
+  }
+  SH_RETURN_IF_ERROR(RemoveBelow(offset));
+  return log_start_.load();
+}
+
+Status PartitionLeader::RemoveBelow(int64_t offset) {
+  std::lock_guard lock(log_start_mu_);
+  if (offset > log_start_.load()) {
+    // The log start goes up first: from then on no fetch reads the segments
+    // about to go, so deleting their objects cannot fail a reader.
+    SH_RETURN_IF_ERROR(metadata_.UpdateLogStartOffset(topic_, partition_, offset));
+    log_start_.store(offset);
+  }
+  int64_t start = log_start_.load();
+  SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> removed,
+                      metadata_.DeleteSegmentsBefore(topic_, partition_, start));
+  index_.RemoveBefore(start);
+  for (const SegmentInfo& segment : removed) {
+    cache_.Erase(segment.object_key);
+    Status deleted = store_.Delete(segment.object_key);
+    if (!deleted.ok()) {
+      // The row is gone, so nothing reads the object; it is only space.
+      SH_LOG(WARN) << "could not delete segment object " << segment.object_key << ": "
+                   << deleted.ToString();
+    }
+  }
+  if (!removed.empty()) {
+    SH_LOG(INFO) << TP(topic_, partition_) << ": deleted " << removed.size()
+                 << " segment(s), log start " << start;
+  }
+  return Status::OK();
+}
+
+Status PartitionLeader::ApplyRetention(const TopicSettings& settings) {
+  if (!settings.retention_enabled) return Status::OK();
+  int64_t start = log_start_.load();
+  int64_t cut = start;
+  if (settings.retention_ms >= 0 || settings.retention_bytes >= 0) {
+    SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
+                        metadata_.ListSegments(topic_, partition_, start));
+    size_t i = 0;
+    if (settings.retention_ms >= 0) {
+      int64_t now = clock_.NowMs();
+      while (i < segments.size() && now - segments[i].max_timestamp_ms > settings.retention_ms) {
+        cut = segments[i++].end_offset;
+      }
+    }
+    if (settings.retention_bytes >= 0) {
+      // As Kafka: drop the oldest while what stays is still >= retention.bytes.
+      int64_t excess = -settings.retention_bytes;
+      for (size_t j = i; j < segments.size(); ++j) excess += segments[j].size_bytes;
+      while (i < segments.size() && excess - segments[i].size_bytes >= 0) {
+        excess -= segments[i].size_bytes;
+        cut = segments[i++].end_offset;
+      }
+    }
+  }
+  // Also clears rows left below the log start by an earlier failed attempt.
+  return RemoveBelow(std::max(cut, start));
+}
+
+Status PartitionLeader::Roll(int64_t flush_ms) {
+  std::shared_lock lock(writer_mu_);
+  if (closed_) return Status::OK();
+  SH_RETURN_IF_ERROR(writer_->MaybeRoll());
+  int64_t since = tail_since_ms_.load();
+  int64_t now = clock_.NowMs();
+  if (since < 0 || now - since < flush_ms) return Status::OK();
+  SH_RETURN_IF_ERROR(writer_->Flush());
+  // A produce that appended after the flush either set the mark itself (it
+  // saw -1) or is caught by the tail_bytes() check below.
+  tail_since_ms_.compare_exchange_strong(since, -1);
+  if (writer_->tail_bytes() > 0) {
+    int64_t unset = -1;
+    tail_since_ms_.compare_exchange_strong(unset, now);
+  }
+  return Status::OK();
+}
+
+Status PartitionLeader::Reconfigure(const TopicSettings& settings) {
+  storage::PartitionWriterOptions want = settings.WriterOptions(options_.block_bytes);
+  {
+    std::shared_lock lock(writer_mu_);
+    if (closed_ || SameWriterOptions(want, writer_options_)) return Status::OK();
+  }
+  std::unique_lock lock(writer_mu_);
+  if (closed_ || SameWriterOptions(want, writer_options_)) return Status::OK();
+  SH_RETURN_IF_ERROR(writer_->Flush());
+  SH_ASSIGN_OR_RETURN(std::unique_ptr<storage::PartitionWriter> fresh,
+                      storage::PartitionWriter::Open(topic_, partition_, store_, metadata_, &index_,
+                                                     clock_, want, epoch_));
+  if (fresh->next_offset() != writer_->next_offset()) {
+    return Status::Internal("reopening the writer of " + TP(topic_, partition_) + " found HW " +
+                            std::to_string(fresh->next_offset()) + ", expected " +
+                            std::to_string(writer_->next_offset()));
+  }
+  writer_ = std::move(fresh);
+  writer_options_ = want;
+  return Status::OK();
+}
+
+Status PartitionLeader::Flush() {
+  std::shared_lock lock(writer_mu_);
+  if (closed_) return Status::OK();
+  return writer_->Flush();
+}
+
+void PartitionLeader::Close() {
+  std::unique_lock lock(writer_mu_);
+  closed_ = true;
+}
+
+}  // namespace sh::broker
