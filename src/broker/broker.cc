@@ -1,5 +1,6 @@
 #include "broker/broker.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -378,12 +379,16 @@ Status Broker::AlterTopicConfig(const std::string& name,
   } else {
     next = set;
   }
-  SH_RETURN_IF_ERROR(ValidateTopicConfig(next).WithContext("topic " + name));
+  // What the caller sends is checked strictly; names already stored by
+  // another tool that this broker does not know are left alone.
+  SH_RETURN_IF_ERROR(ValidateTopicConfig(set).WithContext("topic " + name));
+  SH_RETURN_IF_ERROR(
+      ResolveTopicSettings(options_, next, true).status().WithContext("topic " + name));
   if (validate_only) return Status::OK();
   SH_RETURN_IF_ERROR(impl_->metadata_.UpdateTopicConfig(name, EncodeTopicConfig(next)));
   // New segment settings take effect now where the tail can be sealed; the
   // background pass retries the others.
-  Result<TopicSettings> settings = ResolveTopicSettings(options_, next);
+  Result<TopicSettings> settings = ResolveTopicSettings(options_, next, true);
   if (settings.ok()) {
     for (const auto& leader : impl_->Leaders(&name)) {
       LogIfError(leader->Reconfigure(*settings), "applying topic config");

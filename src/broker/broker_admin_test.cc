@@ -185,5 +185,22 @@ TEST_F(BrokerTest, AlteredTimestampTypeAndMaxBytesApplyAtOnce) {
   EXPECT_EQ(broker_->Produce("t", 0, bigger).status().code(), ErrorCode::kTooLarge);
 }
 
+TEST_F(BrokerTest, UnknownConfigsStoredByAnotherToolDoNotBreakATopic) {
+  OpenBroker();
+  TopicInfo info;
+  info.name = "other";
+  info.partition_count = 1;
+  info.config_json = EncodeTopicConfig({{"compression.type", "lz4"}, {"segment.ms", "77"}});
+  ASSERT_TRUE(metadata_->CreateTopic(info).ok());
+  EXPECT_TRUE(broker_->Produce("other", 0, MakeBatch(2, 1)).ok());
+  auto by = ByName(*broker_->DescribeTopicConfig("other"));
+  EXPECT_EQ(by["segment.ms"].value, "77");
+  EXPECT_FALSE(by.count("compression.type"));
+  EXPECT_TRUE(broker_->AlterTopicConfig("other", {{"retention.ms", "5"}}, {}, true, false).ok());
+  EXPECT_EQ(
+      broker_->AlterTopicConfig("other", {{"compression.type", "zstd"}}, {}, true, false).code(),
+      ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace sh::broker

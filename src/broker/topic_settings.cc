@@ -1,5 +1,6 @@
 #include "broker/topic_settings.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -150,20 +151,24 @@ Status ValidateTopicConfig(const TopicConfig& config) {
   return Status::OK();
 }
 
-Result<TopicSettings> ResolveTopicSettings(const BrokerOptions& options,
-                                           const TopicConfig& config) {
+Result<TopicSettings> ResolveTopicSettings(const BrokerOptions& options, const TopicConfig& config,
+                                           bool ignore_unknown) {
   TopicSettings s;
   for (const auto& [name, value] : Defaults(options)) {
     SH_RETURN_IF_ERROR(Apply(name, value, s).WithContext("broker default"));
   }
-  for (const auto& [name, value] : config) SH_RETURN_IF_ERROR(Apply(name, value, s));
+  const std::vector<std::string>& known = SupportedTopicConfigNames();
+  for (const auto& [name, value] : config) {
+    if (ignore_unknown && std::find(known.begin(), known.end(), name) == known.end()) continue;
+    SH_RETURN_IF_ERROR(Apply(name, value, s));
+  }
   return s;
 }
 
 Result<TopicSettings> ResolveTopicSettings(const BrokerOptions& options, const TopicInfo& topic) {
   Result<TopicConfig> config = ParseTopicConfig(topic.config_json);
   if (!config.ok()) return config.status().WithContext("config of topic " + topic.name);
-  Result<TopicSettings> settings = ResolveTopicSettings(options, *config);
+  Result<TopicSettings> settings = ResolveTopicSettings(options, *config, true);
   if (!settings.ok()) return settings.status().WithContext("config of topic " + topic.name);
   return settings;
 }

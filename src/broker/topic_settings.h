@@ -47,10 +47,13 @@ const std::vector<std::string>& SupportedTopicConfigNames();
 Status ValidateTopicConfig(const TopicConfig& config);
 
 // Effective settings: each config from `config` if set, else from options.
-// Validates `config` first.
-Result<TopicSettings> ResolveTopicSettings(const BrokerOptions& options, const TopicConfig& config);
+// Invalid values are InvalidArgument; unknown names too unless ignore_unknown.
+Result<TopicSettings> ResolveTopicSettings(const BrokerOptions& options, const TopicConfig& config,
+                                           bool ignore_unknown = false);
 
 // Parses a TopicInfo's config_json and resolves it; errors name the topic.
+// Unknown names are ignored: a topic created by another tool with configs
+// this broker does not know stays usable.
 Result<TopicSettings> ResolveTopicSettings(const BrokerOptions& options, const TopicInfo& topic);
 
 // Every supported config with its effective value and whether it is the default.
