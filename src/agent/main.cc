@@ -1,0 +1,170 @@
+// streamhouse: a StreamHouse agent. With no arguments, an embedded agent on
+// 127.0.0.1:9092 with its data in ./data (DESIGN §1). Settings: --help and
+// docs/configuration.md.
+//
+// Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 if the agent
+// cannot start or stop cleanly, 2 for bad settings.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "broker/broker.h"
+#include "kafka/server/handlers/handlers.h"
+#include "kafka/server/server.h"
+#include "metadata/cached_metadata_store.h"
+#include "metadata/sqlite_metadata_store.h"
+#include "objstore/local_object_store.h"
+
+namespace sh::agent {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+// An exclusive flock on DATA_DIR/LOCK, the lock streamctl's embedded mode
+// takes too, so an agent and streamctl never write one directory at once.
+class DataDirLock {
+ public:
+  static Result<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir) {
+    std::string path = data_dir + "/LOCK";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return Status::Unavailable("data directory " + data_dir +
+                                 " is in use by another process (another agent, or streamctl)");
+    }
+    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+  }
+  ~DataDirLock() { ::close(fd_); }
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+kafka::ServerOptions ServerOptionsFor(const AgentConfig& c, const std::string& host,
+                                      uint16_t port) {
+  kafka::ServerOptions o;
+  o.host = host;
+  o.port = port;
+  o.network_threads = static_cast<int>(c.network_threads);
+  o.blocking_threads = static_cast<int>(c.blocking_threads);
+  o.max_request_bytes = static_cast<int32_t>(c.max_request_bytes);
+  o.idle_timeout_ms = c.idle_timeout_ms;
+  o.max_in_flight = static_cast<size_t>(c.max_in_flight);
+  o.shutdown_grace_ms = c.shutdown_grace_ms;
+  return o;
+}
+
+// Catches SIGINT and SIGTERM from construction on (so that one arriving
+// while the agent starts is not lost); Wait() blocks until one arrives.
+class ShutdownSignal {
+ public:
+  ShutdownSignal() : signals_(io_, SIGINT, SIGTERM) {
+    signals_.async_wait([](const asio::error_code& ec, int signo) {
+      if (!ec) {
+        SH_LOG(INFO) << "streamhouse: " << ::strsignal(signo) << "; shutting down";
+      }
+    });
+  }
+  void Wait() { io_.run(); }
+
+ private:
+  asio::io_context io_;
+  asio::signal_set signals_;
+};
+
+// Runs the agent until a signal; returns the exit status.
+int RunAgent(const AgentConfig& config) {
+  std::string listen_host, adv_host;
+  uint16_t listen_port = 0, adv_port = 0;
+  // Both were checked when the settings were loaded.
+  if (!ParseHostPort(config.kafka_listen, &listen_host, &listen_port).ok() ||
+      !ParseHostPort(config.advertised(), &adv_host, &adv_port).ok()) {
+    return 2;
+  }
+  ShutdownSignal shutdown;
+  auto fail = [](const Status& st) {
+    SH_LOG(ERROR) << "streamhouse: " << st.ToString();
+    return 1;
+  };
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    return fail(
+        Status::IOError("cannot create data directory " + config.data_dir + ": " + ec.message()));
+  }
+  auto lock = DataDirLock::Acquire(config.data_dir);
+  if (!lock.ok()) return fail(lock.status());
+  auto metadata = SqliteMetadataStore::Open(config.data_dir + "/metadata.db");
+  if (!metadata.ok()) return fail(metadata.status());
+  CachedMetadataStore cached(**metadata, static_cast<size_t>(config.metadata_cache_entries),
+                             config.metadata_cache_ttl_ms);
+  auto store = LocalObjectStore::Open(config.data_dir);
+  if (!store.ok()) return fail(store.status());
+  if (auto removed = (*store)->RemoveStaleTempFiles(); !removed.ok()) {
+    return fail(removed.status());
+  }
+  auto broker =
+      broker::Broker::Open(config.ToBrokerOptions(), cached, **store, *SystemClock::Get());
+  if (!broker.ok()) return fail(broker.status());
+  if (Status st = (*broker)->Start(); !st.ok()) return fail(st);
+
+  kafka::HandlerOptions handler_options;
+  handler_options.node_id = static_cast<int32_t>(config.node_id);
+  handler_options.advertised_host = adv_host;
+  handler_options.advertised_port = adv_port;
+  kafka::Server server(ServerOptionsFor(config, listen_host, listen_port),
+                       kafka::MakeHandlers(**broker, handler_options));
+  if (Status st = server.Start(); !st.ok()) {
+    (void)(*broker)->Stop();
+    return fail(st);
+  }
+  SH_LOG(INFO) << "streamhouse listening on " << listen_host << ":" << server.port()
+               << " (advertised " << adv_host << ":" << adv_port << ", data in " << config.data_dir
+               << ")";
+
+  shutdown.Wait();
+  // Stop accepting and answer what was read, then seal the tails.
+  server.Stop();
+  if (Status st = (*broker)->Stop(); !st.ok()) return fail(st);
+  SH_LOG(INFO) << "streamhouse stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace sh::agent
+
+int main(int argc, char** argv) {
+  using namespace sh::agent;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto loaded = LoadAgentConfig(args, ProcessEnvironment());
+  if (!loaded.ok()) {
+    std::cerr << "streamhouse: " << loaded.status().message() << "\n";
+    return 2;
+  }
+  if (loaded->help) {
+    std::cout << AgentHelp();
+    return 0;
+  }
+  if (loaded->version) {
+    std::cout << "streamhouse " << kVersion << "\n";
+    return 0;
+  }
+  sh::LogLevel level;
+  if (sh::ParseLogLevel(loaded->config.log_level, &level)) sh::SetLogLevel(level);
+  return RunAgent(loaded->config);
+}
