@@ -327,9 +327,9 @@ Result<std::vector<std::string>> KafkaClient::ListTopics() {
       auto response,
       (s->connection->Call<kafka::MetadataRequest, kafka::MetadataResponse>(request, version)));
   std::vector<std::string> names;
+  // A topic with an error here (say, no leader yet) still exists: list it.
   for (const auto& t : response.topics) {
-    SH_RETURN_IF_ERROR(KafkaErrorStatus(t.error_code, "topic " + t.name.value_or("(null)")));
-    if (t.name) names.push_back(*t.name);
+    if (t.name && !t.is_internal) names.push_back(*t.name);
   }
   std::sort(names.begin(), names.end());
   return names;
