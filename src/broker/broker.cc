@@ -59,9 +59,24 @@ class Broker::Impl {
                               " partitions)");
     }
     Target target;
-    SH_ASSIGN_OR_RETURN(target.settings, ResolveTopicSettings(options_, info));
+    SH_ASSIGN_OR_RETURN(target.settings, SettingsFor(info));
     SH_ASSIGN_OR_RETURN(target.leader, LeaderFor(topic, partition, target.settings));
     return target;
+  }
+
+  // Resolving parses the config JSON; this runs on every produce and fetch,
+  // so the result is kept per topic for as long as its JSON is unchanged.
+  Result<TopicSettings> SettingsFor(const TopicInfo& info) {
+    {
+      std::lock_guard lock(settings_mu_);
+      auto it = settings_.find(info.name);
+      if (it != settings_.end() && it->second.first == info.config_json) return it->second.second;
+    }
+    SH_ASSIGN_OR_RETURN(TopicSettings resolved, ResolveTopicSettings(options_, info));
+    std::lock_guard lock(settings_mu_);
+    if (settings_.size() > 10'000) settings_.clear();  // bound it; entries are cheap to redo
+    settings_[info.name] = {info.config_json, resolved};
+    return resolved;
   }
 
   Result<std::shared_ptr<PartitionLeader>> LeaderFor(const std::string& topic, int32_t partition,
@@ -157,7 +172,7 @@ class Broker::Impl {
         if (info.status().code() != ErrorCode::kNotFound) note(info.status(), "topic lookup");
         continue;
       }
-      Result<TopicSettings> settings = ResolveTopicSettings(options_, *info);
+      Result<TopicSettings> settings = SettingsFor(*info);
       if (!settings.ok()) {
         note(settings.status(), "topic config");
         continue;
@@ -199,6 +214,9 @@ class Broker::Impl {
 
   std::mutex mu_;
   std::map<PartitionKey, std::shared_ptr<Slot>> slots_;
+
+  std::mutex settings_mu_;
+  std::map<std::string, std::pair<std::string, TopicSettings>> settings_;  // by topic
 
   std::mutex listeners_mu_;
   uint64_t next_listener_id_ = 1;
