@@ -91,7 +91,9 @@ class Broker::Impl {
       }
       std::lock_guard lock(slot->mu);
       if (slot->dead) continue;
-      if (slot->leader && !slot->leader->fenced()) return slot->leader;
+      if (slot->leader && !slot->leader->fenced() && !slot->leader->retired()) {
+        return slot->leader;
+      }
       SH_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLeader> opened,
                           PartitionLeader::Open(topic, partition, options_, settings, metadata_,
                                                 store_, cache_, clock_));
@@ -116,7 +118,19 @@ class Broker::Impl {
     return out;
   }
 
-  // Drops a leader that lost its lease, so the next use opens a fresh one.
+  // Runs fn(Target&) on the partition's leader. A leader retired by Stop()
+  // while fn ran is replaced by a new one and fn runs again.
+  template <typename Fn>
+  auto WithLeader(const std::string& topic, int32_t partition, Fn fn)
+      -> decltype(fn(std::declval<Target&>())) {
+    for (int attempt = 0;; ++attempt) {
+      SH_ASSIGN_OR_RETURN(Target target, Lookup(topic, partition));
+      auto result = fn(target);
+      if (result.ok() || !target.leader->retired() || attempt == 2) return result;
+    }
+  }
+
+  // Drops a leader that lost its lease or was retired, so the next use opens a fresh one.
   void Forget(const std::shared_ptr<PartitionLeader>& leader) {
     std::shared_ptr<Slot> slot;
     {
@@ -161,6 +175,7 @@ class Broker::Impl {
       if (first.ok() && !s.ok()) first = s;
     };
     for (const std::shared_ptr<PartitionLeader>& leader : Leaders()) {
+      if (leader->retired()) continue;
       note(leader->MaybeRenewLease(), "lease renewal");
       if (leader->fenced()) {
         SH_LOG(WARN) << "lost the lease on " << leader->topic() << "/" << leader->partition();
@@ -267,11 +282,14 @@ Status Broker::Stop() {
   }
   impl_->bg_cv_.notify_all();
   if (impl_->thread_.joinable()) impl_->thread_.join();
+  // Each leader seals its tail and releases its lease (so another agent can
+  // take over at once); one whose seal fails stays, with its lease.
   Status first;
   for (const auto& leader : impl_->Leaders()) {
-    Status s = leader->Flush();
+    Status s = leader->Retire();
     LogIfError(s, "seal at stop");
     if (first.ok() && !s.ok()) first = s;
+    if (s.ok()) impl_->Forget(leader);
   }
   return first;
 }
@@ -419,32 +437,34 @@ Status Broker::AlterTopicConfig(const std::string& name,
 
 Result<ProduceResult> Broker::Produce(const std::string& topic, int32_t partition,
                                       ByteView records) {
-  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
-  SH_ASSIGN_OR_RETURN(ProduceResult result, target.leader->Produce(records, target.settings));
+  SH_ASSIGN_OR_RETURN(ProduceResult result,
+                      impl_->WithLeader(topic, partition, [&](Impl::Target& t) {
+                        return t.leader->Produce(records, t.settings);
+                      }));
   impl_->Notify(topic, partition);
   return result;
 }
 
 Result<FetchResult> Broker::Fetch(const std::string& topic, int32_t partition, int64_t offset,
                                   size_t max_bytes) {
-  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
-  return target.leader->Fetch(offset, max_bytes);
+  return impl_->WithLeader(topic, partition,
+                           [&](Impl::Target& t) { return t.leader->Fetch(offset, max_bytes); });
 }
 
 Result<PartitionOffsets> Broker::Offsets(const std::string& topic, int32_t partition) {
-  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
-  return target.leader->Offsets();
+  return impl_->WithLeader(topic, partition, [](Impl::Target& t) { return t.leader->Offsets(); });
 }
 
 Result<std::optional<std::pair<int64_t, int64_t>>> Broker::OffsetForTimestamp(
     const std::string& topic, int32_t partition, int64_t timestamp_ms) {
-  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
-  return target.leader->OffsetForTimestamp(timestamp_ms);
+  return impl_->WithLeader(topic, partition, [&](Impl::Target& t) {
+    return t.leader->OffsetForTimestamp(timestamp_ms);
+  });
 }
 
 Result<int64_t> Broker::DeleteRecords(const std::string& topic, int32_t partition, int64_t offset) {
-  SH_ASSIGN_OR_RETURN(Impl::Target target, impl_->Lookup(topic, partition));
-  return target.leader->DeleteRecords(offset);
+  return impl_->WithLeader(topic, partition,
+                           [&](Impl::Target& t) { return t.leader->DeleteRecords(offset); });
 }
 
 Result<int32_t> Broker::LeaderEpoch(const std::string& topic, int32_t partition) {

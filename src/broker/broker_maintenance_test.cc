@@ -291,3 +291,42 @@ TEST(BrokerOnDiskTest, RestartOnTheSameFilesKeepsEverything) {
 
 }  // namespace
 }  // namespace sh::broker
+
+namespace sh::broker {
+namespace {
+
+TEST_F(BrokerTest, StopReleasesLeasesAndLaterCallsTakeThemBack) {
+  OpenBroker();
+  CreateTopic("t");
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(2, 1)).ok());
+  int32_t epoch = *broker_->LeaderEpoch("t", 0);
+  ASSERT_TRUE(broker_->Stop().ok());
+  auto lease = metadata_->GetLease("t", 0);
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  EXPECT_LE((*lease)->expires_at_ms, clock_.NowMs());  // released
+  // Another agent could take it now; this one uses the partition again instead.
+  auto r = broker_->Produce("t", 0, MakeBatch(2, 1));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->base_offset, 2);
+  EXPECT_EQ(*broker_->LeaderEpoch("t", 0), epoch);  // same holder, same epoch
+  EXPECT_GT((*metadata_->GetLease("t", 0))->expires_at_ms, clock_.NowMs());
+  EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, 0)).size(), 4u);
+}
+
+TEST_F(BrokerTest, AfterStopAnotherAgentTakesOverWithAHigherEpoch) {
+  OpenBroker();
+  CreateTopic("t");
+  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(2, 1)).ok());
+  int32_t epoch = *broker_->LeaderEpoch("t", 0);
+  ASSERT_TRUE(broker_->Stop().ok());
+  broker_.reset();
+  options_.agent_id = "agent-1";
+  OpenBroker();
+  EXPECT_EQ(*broker_->LeaderEpoch("t", 0), epoch + 1);
+  auto r = broker_->Produce("t", 0, MakeBatch(2, 1));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->base_offset, 2);
+}
+
+}  // namespace
+}  // namespace sh::broker

@@ -91,6 +91,10 @@ PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const Bro
       lease_expires_ms_(lease.expires_at_ms) {}
 
 Status PartitionLeader::CheckOpenLocked() const {
+  if (retired_) {
+    return Status::Unavailable("leadership of " + TP(topic_, partition_) +
+                               " was handed back; try again");
+  }
   if (closed_) return Status::NotFound("partition " + TP(topic_, partition_) + " was deleted");
   return Status::OK();
 }
@@ -225,8 +229,9 @@ Result<FetchResult> PartitionLeader::Fetch(int64_t offset, size_t max_bytes) {
   return result;
 }
 
-PartitionOffsets PartitionLeader::Offsets() const {
+Result<PartitionOffsets> PartitionLeader::Offsets() const {
   std::shared_lock lock(writer_mu_);
+  SH_RETURN_IF_ERROR(CheckOpenLocked());
   return PartitionOffsets{log_start_.load(), writer_->next_offset()};
 }
 
@@ -417,6 +422,24 @@ Status PartitionLeader::Flush() {
   std::shared_lock lock(writer_mu_);
   if (closed_) return Status::OK();
   return writer_->Flush();
+}
+
+Status PartitionLeader::Retire() {
+  {
+    // Exclusive: no append can slip in between the seal and the close.
+    std::unique_lock lock(writer_mu_);
+    if (closed_) return Status::OK();
+    SH_RETURN_IF_ERROR(writer_->Flush());
+    closed_ = true;
+    retired_ = true;
+  }
+  Status released = metadata_.ReleaseLease(topic_, partition_, options_.agent_id, epoch_);
+  if (!released.ok()) {
+    // It expires by itself after lease_ms.
+    SH_LOG(WARN) << "release of the lease on " << TP(topic_, partition_) << ": "
+                 << released.ToString();
+  }
+  return Status::OK();
 }
 
 void PartitionLeader::Close() {

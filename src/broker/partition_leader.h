@@ -59,7 +59,7 @@ class PartitionLeader {
   // Checks and appends producer batches (see Broker::Produce).
   Result<ProduceResult> Produce(ByteView records, const TopicSettings& settings);
   Result<FetchResult> Fetch(int64_t offset, size_t max_bytes);
-  PartitionOffsets Offsets() const;
+  Result<PartitionOffsets> Offsets() const;
   Result<std::optional<std::pair<int64_t, int64_t>>> OffsetForTimestamp(int64_t timestamp_ms);
   Result<int64_t> DeleteRecords(int64_t offset);
 
@@ -74,6 +74,11 @@ class PartitionLeader {
   Status Reconfigure(const TopicSettings& settings);
   // Seals everything in the tail.
   Status Flush();
+  // Hands the partition back: seals the tail, then stops serving (later calls
+  // fail with Unavailable, and retired() is true: the caller opens a new
+  // leader) and releases the lease. If the seal fails nothing changes.
+  Status Retire();
+  bool retired() const { return retired_.load(); }
   // Stops serving: later calls fail with NotFound. The tail is dropped
   // (the topic is being deleted).
   void Close();
@@ -112,6 +117,7 @@ class PartitionLeader {
   std::unique_ptr<storage::PartitionWriter> writer_;
   storage::PartitionWriterOptions writer_options_;
   bool closed_ = false;
+  std::atomic<bool> retired_{false};
 
   std::mutex log_start_mu_;  // serializes raising the log start
   std::atomic<int64_t> log_start_;
