@@ -107,8 +107,10 @@ class AdminHandlersTest : public ::testing::Test {
 
   // Produces n records to topic/partition; returns the high watermark.
   int64_t ProduceRecords(const std::string& topic, int32_t partition, int n) {
+    // Current timestamps: records from 1970 would be due for retention at once.
+    int64_t now = SystemClock::Get()->NowMs();
     records::BatchBuilder b;
-    for (int i = 0; i < n; ++i) b.Add("k" + std::to_string(i), "v" + std::to_string(i), 1000 + i);
+    for (int i = 0; i < n; ++i) b.Add("k" + std::to_string(i), "v" + std::to_string(i), now + i);
     Result<Bytes> batch = b.Build();
     EXPECT_TRUE(batch.ok());
     EXPECT_TRUE(broker_->Produce(topic, partition, *batch).ok());
@@ -614,6 +616,20 @@ TEST_F(AdminHandlersTest, IncrementalAlterErrors) {
     EXPECT_FALSE(resp.responses[i].error_message.value_or("").empty()) << "resource " << i;
   }
   EXPECT_TRUE(ConfigOf("strict")["retention.ms"].is_default);
+}
+
+TEST_F(AdminHandlersTest, IncrementalAlterValidateOnlyChangesNothing) {
+  MakeTopic("dry", 1, {{"retention.ms", "5000"}});
+  IncrementalAlterConfigsHandler h(*broker_);
+  IncrementalAlterConfigsRequest req;
+  req.validate_only = true;
+  req.resources.push_back({kResourceTopic, "dry", {{"retention.ms", 1, std::nullopt}}});
+  req.resources.push_back({kResourceTopic, "dry", {{"segment.bytes", 0, "tiny"}}});
+  auto resp = Call<IncrementalAlterConfigsResponse>(h, req, 1);
+  ASSERT_EQ(resp.responses.size(), 2u);
+  EXPECT_EQ(resp.responses[0].error_code, 0);
+  EXPECT_EQ(resp.responses[1].error_code, E(KafkaError::kInvalidConfig));
+  EXPECT_EQ(ConfigOf("dry")["retention.ms"].value, "5000");
 }
 
 // ---- DescribeCluster ----
