@@ -462,6 +462,12 @@ Result<std::optional<std::pair<int64_t, int64_t>>> Broker::OffsetForTimestamp(
   });
 }
 
+Result<std::optional<std::pair<int64_t, int64_t>>> Broker::OffsetOfMaxTimestamp(
+    const std::string& topic, int32_t partition) {
+  return impl_->WithLeader(topic, partition,
+                           [](Impl::Target& t) { return t.leader->OffsetOfMaxTimestamp(); });
+}
+
 Result<int64_t> Broker::DeleteRecords(const std::string& topic, int32_t partition, int64_t offset) {
   return impl_->WithLeader(topic, partition,
                            [&](Impl::Target& t) { return t.leader->DeleteRecords(offset); });

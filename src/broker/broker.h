@@ -141,6 +141,11 @@ class Broker {
   Result<std::optional<std::pair<int64_t, int64_t>>> OffsetForTimestamp(const std::string& topic,
                                                                         int32_t partition,
                                                                         int64_t timestamp_ms);
+  // The offset and timestamp of the record with the largest timestamp (the
+  // first such record if several share it), at or after the log start;
+  // nullopt if the partition holds no record (ListOffsets MAX_TIMESTAMP).
+  Result<std::optional<std::pair<int64_t, int64_t>>> OffsetOfMaxTimestamp(const std::string& topic,
+                                                                          int32_t partition);
   // Raises the log start offset to offset (-1: the high watermark). Returns
   // the new log start. OutOfRange if offset > high watermark.
   Result<int64_t> DeleteRecords(const std::string& topic, int32_t partition, int64_t offset);

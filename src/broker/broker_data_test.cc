@@ -233,6 +233,41 @@ TEST_F(BrokerTest, OffsetForTimestampMatchesABruteForceScan) {
   }
 }
 
+TEST_F(BrokerTest, OffsetOfMaxTimestampAcrossSegmentsTailAndLogStart) {
+  OpenBroker();
+  CreateTopic("t");
+  auto none = broker_->OffsetOfMaxTimestamp("t", 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  std::vector<std::pair<int64_t, int64_t>> all;  // (offset, timestamp)
+  int64_t next = 0;
+  for (int i = 0; i < 24; ++i) {
+    int64_t ts0 = 5'000 + ((i * 41) % 19) * 50;
+    int n = 1 + i % 4;
+    ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(n, ts0, -2, 300)).ok());
+    for (int j = 0; j < n; ++j) all.emplace_back(next + j, ts0 - 2 * j);
+    next += n;
+  }
+  ASSERT_GE(Segments("t").size(), 2u);
+  ASSERT_LT(Segments("t").back().end_offset, next);
+  auto expect_max_from = [&](int64_t start) {
+    std::optional<std::pair<int64_t, int64_t>> want;
+    for (const auto& [off, ts] : all) {
+      if (off >= start && (!want || ts > want->second)) want = std::make_pair(off, ts);
+    }
+    auto got = broker_->OffsetOfMaxTimestamp("t", 0);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(*got, want) << "log start " << start;
+  };
+  expect_max_from(0);
+  // Log starts inside batches and segments, past the maximum, into the tail.
+  for (int64_t start : {1, 9, 17, 30, 45, 55}) {
+    if (start >= next) break;
+    ASSERT_TRUE(broker_->DeleteRecords("t", 0, start).ok());
+    expect_max_from(start);
+  }
+}
+
 TEST_F(BrokerTest, OffsetForTimestampRespectsLogStartAndLogAppendTime) {
   OpenBroker();
   CreateTopic("t", 1, {{"message.timestamp.type", "LogAppendTime"}});

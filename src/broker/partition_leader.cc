@@ -50,6 +50,20 @@ Result<std::optional<std::pair<int64_t, int64_t>>> ScanBatch(const records::Reco
   return Found();
 }
 
+// The largest timestamp of a record of b at offset >= from (nullopt if none).
+Result<std::optional<int64_t>> MaxTimestampFrom(const records::RecordBatchView& b, int64_t from) {
+  if (b.record_count() == 0 || b.last_offset() < from) return std::optional<int64_t>();
+  if (b.base_offset() >= from || b.timestamp_type() == records::TimestampType::kLogAppendTime) {
+    return std::optional<int64_t>(b.max_timestamp());
+  }
+  SH_ASSIGN_OR_RETURN(std::vector<records::Record> recs, b.DecodeRecords());
+  std::optional<int64_t> max;
+  for (const records::Record& r : recs) {
+    if (r.offset >= from && (!max || r.timestamp > *max)) max = r.timestamp;
+  }
+  return max;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PartitionLeader>> PartitionLeader::Open(
@@ -282,8 +296,19 @@ Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::OffsetForTim
     next = segment.end_offset;
   }
   // The tail, and anything sealed since the listing, read as a fetch would.
+  Found found;
+  SH_RETURN_IF_ERROR(ForEachBatch(
+      next, INT64_MAX, [&](const records::RecordBatchView& b, int64_t from) -> Result<bool> {
+        SH_ASSIGN_OR_RETURN(found, ScanBatch(b, from, timestamp_ms));
+        return found.has_value();
+      }));
+  return found;
+}
+
+Status PartitionLeader::ForEachBatch(int64_t from, int64_t limit, const BatchVisitor& visit) {
   constexpr size_t kChunk = 1 << 20;
-  while (true) {
+  int64_t next = from;
+  while (next < limit) {
     Bytes chunk;
     {
       std::shared_lock lock(writer_mu_);
@@ -295,12 +320,52 @@ Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::OffsetForTim
     SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
                         records::ParseBatches(chunk));
     for (const records::RecordBatchView& b : batches) {
-      SH_ASSIGN_OR_RETURN(Found found, ScanBatch(b, next, timestamp_ms));
-      if (found) return found;
+      if (b.last_offset() < next) continue;
+      if (b.base_offset() >= limit) return Status::OK();
+      SH_ASSIGN_OR_RETURN(bool stop, visit(b, std::max(from, b.base_offset())));
+      if (stop) return Status::OK();
     }
     next = std::max(next, batches.back().last_offset() + 1);
   }
-  return Found();
+  return Status::OK();
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::OffsetOfMaxTimestamp() {
+  using Found = std::optional<std::pair<int64_t, int64_t>>;
+  const int64_t start = log_start_.load();
+  // The largest timestamp at or after the log start: whole segments from
+  // their metadata, a segment straddling the log start and the tail by
+  // reading their batch headers. Then the first record with it.
+  std::optional<int64_t> max;
+  auto raise = [&max](int64_t ts) {
+    if (!max || ts > *max) max = ts;
+  };
+  SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
+                      metadata_.ListSegments(topic_, partition_, start));
+  int64_t sealed_end = start;
+  for (const SegmentInfo& segment : segments) {
+    if (segment.end_offset <= start) continue;
+    if (segment.base_offset >= start && segment.record_count > 0) {
+      raise(segment.max_timestamp_ms);
+    } else {
+      SH_RETURN_IF_ERROR(
+          ForEachBatch(start, segment.end_offset,
+                       [&](const records::RecordBatchView& b, int64_t from) -> Result<bool> {
+                         SH_ASSIGN_OR_RETURN(std::optional<int64_t> ts, MaxTimestampFrom(b, from));
+                         if (ts) raise(*ts);
+                         return false;
+                       }));
+    }
+    sealed_end = std::max(sealed_end, segment.end_offset);
+  }
+  SH_RETURN_IF_ERROR(ForEachBatch(
+      sealed_end, INT64_MAX, [&](const records::RecordBatchView& b, int64_t from) -> Result<bool> {
+        SH_ASSIGN_OR_RETURN(std::optional<int64_t> ts, MaxTimestampFrom(b, from));
+        if (ts) raise(*ts);
+        return false;
+      }));
+  if (!max) return Found();
+  return OffsetForTimestamp(*max);
 }
 
 Result<int64_t> PartitionLeader::DeleteRecords(int64_t offset) {

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,7 @@
 #include "broker/topic_settings.h"
 #include "metadata/metadata_store.h"
 #include "objstore/object_store.h"
+#include "records/record_batch.h"
 #include "storage/partition_reader.h"
 #include "storage/partition_writer.h"
 #include "storage/segment_cache.h"
@@ -61,6 +63,7 @@ class PartitionLeader {
   Result<FetchResult> Fetch(int64_t offset, size_t max_bytes);
   Result<PartitionOffsets> Offsets() const;
   Result<std::optional<std::pair<int64_t, int64_t>>> OffsetForTimestamp(int64_t timestamp_ms);
+  Result<std::optional<std::pair<int64_t, int64_t>>> OffsetOfMaxTimestamp();
   Result<int64_t> DeleteRecords(int64_t offset);
 
   // Background work, each safe to call at any time:
@@ -97,6 +100,12 @@ class PartitionLeader {
   Status CheckLease();
   // Raises the log start to offset and deletes the segments wholly below it.
   Status RemoveBelow(int64_t offset);
+  // Calls visit(batch, from) for each batch holding offsets in [from, limit),
+  // sealed or in the tail, in order, until it returns true. `from` passed to
+  // visit is the first offset of interest in that batch.
+  using BatchVisitor =
+      std::function<Result<bool>(const records::RecordBatchView& batch, int64_t from)>;
+  Status ForEachBatch(int64_t from, int64_t limit, const BatchVisitor& visit);
   Result<std::optional<std::pair<int64_t, int64_t>>> ScanSegment(const SegmentInfo& segment,
                                                                  int64_t from, int64_t ts);
 
