@@ -267,8 +267,11 @@ Result<KafkaClient::TopicRoute> KafkaClient::Route(const std::string& topic,
                                   std::to_string(p.partition_index) + " of " +
                                   std::to_string(route.leaders.size()));
       }
+      // A partition error (say LEADER_NOT_AVAILABLE while a lease changes
+      // hands) is advisory when a leader is named: that agent answers
+      // requests with its own, current, error.
       auto b = brokers.find(p.leader_id);
-      if (p.error_code == 0 && b != brokers.end()) route.leaders[p.partition_index] = b->second;
+      if (b != brokers.end()) route.leaders[p.partition_index] = b->second;
     }
     *partition_count = static_cast<int32_t>(route.leaders.size());
     routes_[topic] = route;
@@ -277,22 +280,27 @@ Result<KafkaClient::TopicRoute> KafkaClient::Route(const std::string& topic,
 }
 
 Result<KafkaClient::Session*> KafkaClient::Leader(const std::string& topic, int32_t partition) {
-  auto it = routes_.find(topic);
-  if (it == routes_.end()) {
-    int32_t count = 0;
-    SH_RETURN_IF_ERROR(Route(topic, &count).status());
-    it = routes_.find(topic);
+  // A partition without a leader usually has one a moment later (a lease
+  // being taken over): ask Metadata again for a few seconds.
+  for (int attempt = 0;; ++attempt) {
+    auto it = routes_.find(topic);
+    if (it == routes_.end()) {
+      int32_t count = 0;
+      SH_RETURN_IF_ERROR(Route(topic, &count).status());
+      it = routes_.find(topic);
+    }
+    const std::vector<std::string>& leaders = it->second.leaders;
+    if (partition < 0 || partition >= static_cast<int32_t>(leaders.size())) {
+      return Status::NotFound("topic " + topic + " has no partition " + std::to_string(partition) +
+                              " (it has " + std::to_string(leaders.size()) + ")");
+    }
+    if (!leaders[partition].empty()) return SessionFor(leaders[partition]);
+    routes_.erase(it);
+    if (attempt >= 20) {
+      return Status::Unavailable("no leader for " + TopicPartition(topic, partition));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  const std::vector<std::string>& leaders = it->second.leaders;
-  if (partition < 0 || partition >= static_cast<int32_t>(leaders.size())) {
-    return Status::NotFound("topic " + topic + " has no partition " + std::to_string(partition) +
-                            " (it has " + std::to_string(leaders.size()) + ")");
-  }
-  if (leaders[partition].empty()) {
-    routes_.erase(it);  // ask again next time
-    return Status::Unavailable("no leader for " + TopicPartition(topic, partition));
-  }
-  return SessionFor(leaders[partition]);
 }
 
 Status KafkaClient::CreateTopic(const std::string& name, int32_t partitions,

@@ -315,6 +315,8 @@ class FakeTopicAgent {
         auto& partition = out.partitions.emplace_back();
         partition.partition_index = p;
         partition.leader_id = 7;
+        // Partition 1's lease is changing hands: advisory, its leader is named.
+        if (p == 1) partition.error_code = 5;
       }
     }
     return Encode(r, v);
