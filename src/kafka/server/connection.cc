@@ -1,5 +1,6 @@
 #include "kafka/server/connection.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <exception>
@@ -141,7 +142,7 @@ void Connection::LoopDone() {
 }
 
 bool Connection::QueueFull() const {
-  if (queue_.size() >= server_.options().max_in_flight) return true;
+  if (queue_.size() >= std::max<size_t>(1, server_.options().max_in_flight)) return true;
   return !queue_.empty() &&
          queued_bytes_ >= static_cast<size_t>(server_.options().max_request_bytes);
 }
@@ -150,8 +151,10 @@ asio::awaitable<void> Connection::ReadLoop() {
   const int32_t max_bytes = server_.options().max_request_bytes;
   try {
     while (true) {
-      while (!closed_ && !draining_ && !failed_ && QueueFull()) co_await Wait(reader_wake_);
-      if (closed_ || draining_ || failed_) break;
+      while (!closed_ && !draining_ && !stop_reading_ && QueueFull()) {
+        co_await Wait(reader_wake_);
+      }
+      if (closed_ || draining_ || stop_reading_) break;
       std::array<uint8_t, 4> size_buf;
       asio::error_code ec;
       co_await asio::async_read(socket_, asio::buffer(size_buf), redirect_error(use_awaitable, ec));
@@ -248,7 +251,7 @@ void Connection::EnqueueClose() {
   auto slot = std::make_shared<Slot>();
   slot->done = true;
   slot->close_after = true;
-  failed_ = true;
+  stop_reading_ = true;  // requests read before this one are still answered
   queue_.push_back(std::move(slot));
   Notify(writer_wake_);
 }
@@ -264,6 +267,7 @@ void Connection::Finish(Slot& slot, std::optional<Bytes> body) {
                    << "; closing";
       slot.close_after = true;
       failed_ = true;
+      stop_reading_ = true;
     }
   }
   slot.done = true;
@@ -308,6 +312,7 @@ asio::awaitable<void> Connection::Process(std::shared_ptr<Slot> slot) {
   if (!ok) {
     slot->close_after = true;
     failed_ = true;
+    stop_reading_ = true;
     Notify(reader_wake_);
   }
   Finish(*slot, std::move(body));

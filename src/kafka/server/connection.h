@@ -93,7 +93,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int running_loops_ = 0;
   bool reader_done_ = false;
   bool draining_ = false;
-  bool failed_ = false;  // a request ended the connection; handle nothing more
+  bool stop_reading_ = false;  // a protocol error: read nothing more
+  bool failed_ = false;        // a request ended the connection: handle nothing more
   bool closed_ = false;
 };
 

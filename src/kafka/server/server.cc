@@ -190,9 +190,4 @@ void Server::Stop() {
   cv_.notify_all();
 }
 
-size_t Server::OpenConnections() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return connections_.size();
-}
-
 }  // namespace sh::kafka

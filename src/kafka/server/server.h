@@ -91,7 +91,6 @@ class Server {
 
  private:
   asio::awaitable<void> AcceptLoop();
-  size_t OpenConnections();
 
   const ServerOptions options_;
   std::vector<std::unique_ptr<Handler>> handlers_;

@@ -357,8 +357,8 @@ TEST_F(ServerTest, TruncatedFrameThenCloseLeavesServerServing) {
     RawClient c(server_->port());
     Bytes f = RawClient::Frame(static_cast<int16_t>(kTestKey), kTestVersion, 1,
                                RawClient::Command('e', "0123456789"));
-    f.resize(f.size() - 5);
-    ASSERT_TRUE(c.SendRaw(f));
+    Bytes cut(f.begin(), f.end() - 5);  // the frame's last 5 bytes never come
+    ASSERT_TRUE(c.SendRaw(cut));
   }
   ExpectServing();
   EXPECT_EQ(handler_->calls.load(), 1);  // only ExpectServing's request was handled
@@ -405,6 +405,42 @@ TEST_F(ServerTest, UnknownApiKeyClosesConnection) {
     EXPECT_TRUE(c.ClosedByServer());
   }
   ExpectServing();
+}
+
+// A protocol error after good requests: those are answered first, then the
+// connection closes.
+void ExpectAnsweredThenClosed(Server& server, const Bytes& bad) {
+  RawClient c(server.port());
+  Bytes all;
+  for (int i = 0; i < 3; ++i) {
+    std::string payload = {static_cast<char>(3 - i), static_cast<char>('a' + i)};
+    Bytes f = RawClient::Frame(static_cast<int16_t>(kTestKey), kTestVersion, 500 + i,
+                               RawClient::Command('s', payload));
+    all.insert(all.end(), f.begin(), f.end());
+  }
+  all.insert(all.end(), bad.begin(), bad.end());
+  ASSERT_TRUE(c.SendRaw(all));
+  for (int i = 0; i < 3; ++i) {
+    auto f = c.ReadFrame();
+    ASSERT_TRUE(f.has_value()) << "response " << i;
+    EXPECT_EQ(ParseTest(*f).correlation_id, 500 + i);
+  }
+  EXPECT_TRUE(c.ClosedByServer());
+}
+
+TEST_F(ServerTest, EarlierRequestsAnsweredBeforeProtocolErrorCloses) {
+  for (bool concurrent : {false, true}) {
+    SCOPED_TRACE(concurrent ? "concurrent" : "serial");
+    ServerOptions o;
+    o.concurrent_requests = concurrent;
+    o.max_request_bytes = 4096;
+    StartServer(o);
+    ExpectAnsweredThenClosed(*server_, RawClient::Frame(1000, 0, 9, {}));  // unknown key
+    ExpectAnsweredThenClosed(*server_, Bytes{0x7f, 0, 0, 0});              // too large
+    ExpectAnsweredThenClosed(*server_, RawClient::Frame(0, 1, 9, {}));     // Produce v1
+    ExpectAnsweredThenClosed(*server_, Bytes{0, 0, 0, 3, 0, 3, 0});        // short header
+    server_->Stop();
+  }
 }
 
 TEST_F(ServerTest, UnsupportedVersionOfOtherApiClosesConnection) {
