@@ -3,16 +3,15 @@
 #   produce+consume throughput for 100 B and 1 KiB records, then produce latency at half
 #   of each measured maximum rate, and the agent's peak resident memory (VmHWM).
 # Usage: scripts/load-test.sh [BUILD_DIR]   (default build; needs BUILD_DIR/bin/streamhouse
-#        and BUILD_DIR/bin/kafka_load). Sizes via env: RECORDS_100B, RECORDS_1K,
+#        and BUILD_DIR/bin/kafka_load). Via env: THROUGHPUT_SECONDS (each max-rate run),
 #        LATENCY_SECONDS, PARTITIONS, COMPRESSION, AGENT_ARGS (extra agent flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 AGENT=$BUILD/bin/streamhouse
 LOAD=$BUILD/bin/kafka_load
-RECORDS_100B=${RECORDS_100B:-300000}
-RECORDS_1K=${RECORDS_1K:-100000}
-LATENCY_SECONDS=${LATENCY_SECONDS:-15}
+THROUGHPUT_SECONDS=${THROUGHPUT_SECONDS:-5}
+LATENCY_SECONDS=${LATENCY_SECONDS:-10}
 PARTITIONS=${PARTITIONS:-3}
 COMPRESSION=${COMPRESSION:-none}
 MAX_SECONDS=180  # bound of each kafka_load run
@@ -79,8 +78,8 @@ run() {  # run NAME kafka_load-args...
   done < <(grep '^RESULT' "$TMP/$name.out")
 }
 
-run t100 --topic load-100b --record-size 100 --records "$RECORDS_100B" --mode both
-run t1k --topic load-1k --record-size 1024 --records "$RECORDS_1K" --mode both
+run t100 --topic load-100b --record-size 100 --seconds "$THROUGHPUT_SECONDS" --mode both
+run t1k --topic load-1k --record-size 1024 --seconds "$THROUGHPUT_SECONDS" --mode both
 half100=$(awk -v r="${R[t100.produce.records_per_s]:-0}" 'BEGIN {printf "%d", r / 2}')
 half1k=$(awk -v r="${R[t1k.produce.records_per_s]:-0}" 'BEGIN {printf "%d", r / 2}')
 run l100 --topic load-lat-100b --record-size 100 --seconds "$LATENCY_SECONDS" --rate "$half100" \

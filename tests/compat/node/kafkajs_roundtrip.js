@@ -13,7 +13,8 @@
 
 const path = require('path')
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
-const { Kafka, CompressionTypes, logLevel } = require(path.join(__dirname, 'node_modules', 'kafkajs'))
+const kafkajs = require(path.join(__dirname, 'node_modules', 'kafkajs'))
+const { Kafka, CompressionTypes, logLevel } = kafkajs
 
 const PARTITIONS = 3
 const BASE_TS = 1700000000000
@@ -28,11 +29,13 @@ function check(what, got, want) {
 }
 function checkBytes(what, got, want) {
   if (want === null || got === null) {
-    if (got !== want) failures.push(`${what}: got ${got === null ? 'null' : got.length + ' bytes'}, want ${want === null ? 'null' : want.length + ' bytes'}`)
+    const show = x => (x === null ? 'null' : `${x.length} bytes`)
+    if (got !== want) failures.push(`${what}: got ${show(got)}, want ${show(want)}`)
     return
   }
   if (!Buffer.isBuffer(got) || !got.equals(want)) {
-    failures.push(`${what}: got ${got.length} bytes ${got.subarray(0, 16).toString('hex')}, want ${want.length} bytes ${want.subarray(0, 16).toString('hex')}`)
+    const show = x => `${x.length} bytes ${x.subarray(0, 16).toString('hex')}`
+    failures.push(`${what}: got ${show(got)}, want ${show(want)}`)
   }
 }
 
@@ -48,7 +51,8 @@ function records(p) {
     [Buffer.alloc(0), b(`p${p}-r1 empty key`), []],
     [b(`k${p}-2`), Buffer.alloc(0), []],
     [b(`k${p}-3`), null, []],
-    [b(`k${p}-4`), b(`p${p}-r4 headers`), [['h1', b('a')], ['h1', b('b')], ['h2', Buffer.alloc(0)]]],
+    [b(`k${p}-4`), b(`p${p}-r4 headers`),
+      [['h1', b('a')], ['h1', b('b')], ['h2', Buffer.alloc(0)]]],
     [Buffer.from([0, 1, 2, 255, p]), all, [['bin', Buffer.from([0, 255])]]],
     [b(`k${p}-6`), large, []],
     [b(`k${p}-7`), b(`p${p}-r7 after large`), [['h', b('last')]]],
@@ -118,11 +122,15 @@ async function fetchPartition(cluster, topic, p, count) {
     const broker = await cluster.findBroker({ nodeId })
     const res = await broker.fetch({
       replicaId: -1, isolationLevel: 1, maxWaitTime: 500, minBytes: 1, maxBytes: 4 << 20,
-      topics: [{ topic, partitions: [{ partition: p, fetchOffset: String(next), maxBytes: 2 << 20 }] }],
+      topics: [{
+        topic, partitions: [{ partition: p, fetchOffset: String(next), maxBytes: 2 << 20 }],
+      }],
     })
     for (const t of res.responses) {
       for (const part of t.partitions) {
-        if (part.errorCode !== 0) throw new Error(`fetch ${topic} p${p} offset ${next}: error ${part.errorCode}`)
+        if (part.errorCode !== 0) {
+          throw new Error(`fetch ${topic} p${p} offset ${next}: error ${part.errorCode}`)
+        }
         for (const m of part.messages) {
           if (Number(m.offset) < next) continue // a batch that starts before the asked offset
           got.push(m)
@@ -149,7 +157,9 @@ async function checkKnownSet(cluster, topic, delivered) {
       const hs = fromHeaderObject(m.headers)
       check(`${tag} header names`, hs.map(h => h[0]), want[i].headers.map(h => h[0]))
       hs.forEach(([k, v], j) => {
-        if (j < want[i].headers.length) checkBytes(`${tag} header ${j} ${k}`, v, want[i].headers[j][1])
+        if (j < want[i].headers.length) {
+          checkBytes(`${tag} header ${j} ${k}`, v, want[i].headers[j][1])
+        }
       })
     })
   }
@@ -168,7 +178,8 @@ async function checkOffsets(admin, topic) {
       // Partitions before p hold only earlier timestamps (KafkaJS reports the high watermark),
       // partitions after p only later ones (offset 0).
       const want = [0, 1, 2].map(q => [q, String(q === p ? i : q < p ? recs.length : 0)])
-      check(`${topic} fetchTopicOffsetsByTimestamp r${i} of p${p}`, res.map(o => [o.partition, o.offset]), want)
+      check(`${topic} fetchTopicOffsetsByTimestamp r${i} of p${p}`,
+        res.map(o => [o.partition, o.offset]), want)
     }
   }
 }
