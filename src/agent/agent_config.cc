@@ -270,6 +270,24 @@ Status ApplyFile(const std::string& path, AgentConfig& config) {
   return Status::OK();
 }
 
+// The values a setting takes, for --help and the docs.
+std::string Accepted(const SettingInfo& s, const std::string& quote) {
+  switch (s.type) {
+    case SettingType::kBool:
+      return "true or false";
+    case SettingType::kInt:
+      if (s.max == kMaxInt64) return "integer >= " + std::to_string(s.min);
+      return "integer " + std::to_string(s.min) + ".." + std::to_string(s.max);
+    case SettingType::kString:
+      if (s.host_port) return "HOST:PORT";
+      if (s.choices.empty()) return "string";
+      std::string out;
+      for (const std::string& c : s.choices) out += (out.empty() ? "" : ", ") + quote + c + quote;
+      return out;
+  }
+  return "";
+}
+
 struct FlagValue {
   const Setting* setting;
   std::string flag;
@@ -442,39 +460,19 @@ std::string AgentHelp() {
          "\n";
   for (const SettingInfo& s : AgentSettings()) {
     out << "  " << s.flag() << " (" << s.key << ", " << s.env_var() << ")\n"
-        << "      " << s.help << " Default: " << s.default_text << "\n";
+        << "      " << s.help << "\n"
+        << "      Values: " << Accepted(s, "") << ". Default: " << s.default_text << "\n";
   }
   return out.str();
 }
-
-namespace {
-
-std::string Accepted(const SettingInfo& s) {
-  switch (s.type) {
-    case SettingType::kBool:
-      return "true or false";
-    case SettingType::kInt:
-      if (s.max == kMaxInt64) return "integer >= " + std::to_string(s.min);
-      return "integer " + std::to_string(s.min) + ".." + std::to_string(s.max);
-    case SettingType::kString:
-      if (s.host_port) return "HOST:PORT";
-      if (s.choices.empty()) return "string";
-      std::string out;
-      for (const std::string& c : s.choices) out += (out.empty() ? "`" : ", `") + c + "`";
-      return out;
-  }
-  return "";
-}
-
-}  // namespace
 
 std::string SettingsMarkdownTable() {
   std::ostringstream out;
   out << "| key | flag | environment | values | default | meaning |\n"
       << "|---|---|---|---|---|---|\n";
   for (const SettingInfo& s : AgentSettings()) {
-    out << "| `" << s.key << "` | `" << s.flag() << "` | `" << s.env_var() << "` | " << Accepted(s)
-        << " | `" << s.default_text << "` | " << s.help << " |\n";
+    out << "| `" << s.key << "` | `" << s.flag() << "` | `" << s.env_var() << "` | "
+        << Accepted(s, "`") << " | `" << s.default_text << "` | " << s.help << " |\n";
   }
   return out.str();
 }

@@ -329,6 +329,44 @@ TEST_F(ServerTest, PipelinedBeyondTheInFlightBound) {
   ExpectPipelinedInOrder(this, *server_);
 }
 
+// Many clients at once, each pipelining requests that go through the
+// blocking pool and timers: every answer reaches the right client in order.
+TEST_F(ServerTest, ManyClientsAtOnce) {
+  ServerOptions o;
+  o.concurrent_requests = true;
+  o.network_threads = 3;
+  StartServer(o);
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int t = 0; t < 12; ++t) {
+    clients.emplace_back([&, t] {
+      RawClient c(server_->port());
+      Bytes all;
+      const char cmds[] = {'e', 'b', 's'};
+      for (int i = 0; i < 30; ++i) {
+        std::string payload = {static_cast<char>(i % 3), static_cast<char>(t),
+                               static_cast<char>(i)};
+        Bytes f = RawClient::Frame(static_cast<int16_t>(kTestKey), kTestVersion, t * 1000 + i,
+                                   RawClient::Command(cmds[i % 3], payload));
+        all.insert(all.end(), f.begin(), f.end());
+      }
+      if (!c.SendRaw(all)) return;
+      for (int i = 0; i < 30; ++i) {
+        auto f = c.ReadFrame();
+        if (!f.has_value()) return;
+        TestResponse r = ParseTest(*f);
+        if (r.correlation_id != t * 1000 + i || r.body.size() != 3 || r.body[1] != t ||
+            r.body[2] != i) {
+          return;
+        }
+        ++answered;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(answered.load(), 12 * 30);
+}
+
 TEST_F(ServerTest, BlockingWorkerResumesTheRequest) {
   StartServer();
   RawClient c(server_->port());
