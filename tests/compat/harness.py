@@ -176,6 +176,10 @@ class Agent:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+# Test programs started by the harness, killed (with their process group) if the bound passes.
+_CHILDREN = []
+
+
 def _watchdog(seconds, on_expire):
     t = threading.Timer(seconds, on_expire)
     t.daemon = True
@@ -191,10 +195,20 @@ def run_with_agent(test, timeout_s, agent_binary=None, agent_args=None):
 
     def expire():
         print("harness: FAIL: time bound of %d s passed; stopping" % timeout_s, flush=True)
+        expired.append(True)
+        for child in list(_CHILDREN):
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except OSError:
+                pass
         if agent.proc is not None and agent.alive():
             agent.proc.kill()
+            agent.proc.wait()
+        agent.print_log()
+        agent.cleanup()
         os._exit(1)
 
+    expired = []
     timer = _watchdog(timeout_s, expire)
     try:
         agent.start()
@@ -210,6 +224,8 @@ def run_with_agent(test, timeout_s, agent_binary=None, agent_args=None):
         print("harness: FAIL: %s: %s" % (type(e).__name__, e), flush=True)
         ok = False
     finally:
+        if expired:  # the watchdog stops the agent, reports and exits
+            time.sleep(STOP_TIMEOUT_S)
         graceful = agent.stop()
         timer.cancel()
         if not graceful:
@@ -254,11 +270,9 @@ def _cli():
         env = dict(os.environ, SH_BOOTSTRAP=agent.bootstrap, SH_AGENT_PID=str(agent.pid))
         argv = [a.replace("{bootstrap}", agent.bootstrap) for a in cmd]
         print("harness: running %s" % " ".join(argv), flush=True)
-        try:
-            rc = subprocess.run(argv, env=env, timeout=max(10, args.timeout - 30)).returncode
-        except subprocess.TimeoutExpired:
-            print("harness: test program exceeded %d s" % max(10, args.timeout - 30))
-            return False
+        child = subprocess.Popen(argv, env=env, start_new_session=True)
+        _CHILDREN.append(child)
+        rc = child.wait()
         if rc != 0:
             print("harness: test program exited with status %d" % rc)
         return rc == 0
