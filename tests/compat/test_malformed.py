@@ -22,6 +22,7 @@ REPLY_WAIT = 10
 CORRUPT_MESSAGE = 2
 MESSAGE_TOO_LARGE = 10
 UNSUPPORTED_VERSION = 35
+INVALID_RECORD = 87
 
 
 def connect(agent):
@@ -160,6 +161,33 @@ def case_corrupt_crc(agent):
                              "want 0 and 0" % (err, base))
 
 
+def case_batch_lengths(agent):
+    """Length fields inside a batch that lie: CORRUPT_MESSAGE or INVALID_RECORD, never 0."""
+    good = w.record_batch([(b"k", b"v", [])])
+    long_len = good[:8] + w.i32(len(good) - 12 + 100) + good[12:]  # claims 100 more bytes
+    short_len = good[:8] + w.i32(20) + good[12:]  # shorter than a batch header
+    # Record count 5 with one record present (CRC recomputed so only the count is wrong).
+    body = bytearray(good[21:])
+    body[36:40] = w.i32(5)
+    crc = struct.pack(">I", w.crc32c(bytes(body)))
+    bad_count = good[:17] + crc + bytes(body)
+    wrong = []
+    for name, batch in (("batch length past the data", long_len),
+                        ("batch length shorter than a header", short_len),
+                        ("record count larger than the records", bad_count)):
+        with connect(agent) as c:
+            try:
+                err, _ = c.produce(TOPIC, 1, batch)
+            except (ConnectionError, OSError):
+                err = "closed"
+        print("  %s: %s" % (name, err))
+        if err not in (CORRUPT_MESSAGE, INVALID_RECORD, "closed"):
+            wrong.append("Produce with %s: error %s, want %d (CORRUPT_MESSAGE) or %d "
+                         "(INVALID_RECORD)" % (name, err, CORRUPT_MESSAGE, INVALID_RECORD))
+    if wrong:
+        raise AssertionError("; ".join(wrong))
+
+
 def case_too_large(agent):
     batch = w.record_batch([(None, b"x" * (1048588 + 1000), [])])
     with connect(agent) as c:
@@ -189,6 +217,7 @@ CASES = [
     ("unsupported version", case_unsupported_version),
     ("corrupt batch CRC", case_corrupt_crc),
     ("batch over max.message.bytes", case_too_large),
+    ("lying lengths inside a batch", case_batch_lengths),
     ("valid request then garbage", case_pipelined_garbage),
 ]
 
