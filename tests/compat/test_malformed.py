@@ -188,13 +188,31 @@ def case_batch_lengths(agent):
         raise AssertionError("; ".join(wrong))
 
 
+def batch_of_size(total):
+    """An uncompressed one-record batch of exactly `total` bytes (as Kafka sizes it)."""
+    n = total - 80
+    while True:
+        b = w.record_batch([(None, b"x" * n, [])])
+        if len(b) == total:
+            return b
+        n += total - len(b)
+
+
 def case_too_large(agent):
-    batch = w.record_batch([(None, b"x" * (1048588 + 1000), [])])
+    # Kafka compares the whole batch (offset and length fields included) with
+    # max.message.bytes (default 1048588): equal is accepted, one byte more is not.
+    limit = 1048588
     with connect(agent) as c:
-        err, _ = c.produce(TOPIC, 1, batch)
-    if err != MESSAGE_TOO_LARGE:
-        raise AssertionError("Produce of a %d-byte batch: error %d, want %d "
-                             "(MESSAGE_TOO_LARGE)" % (len(batch), err, MESSAGE_TOO_LARGE))
+        err, base = c.produce(TOPIC, 1, batch_of_size(limit))
+    if err != 0:
+        raise AssertionError("Produce of a batch of exactly max.message.bytes (%d): error %d, "
+                             "want 0" % (limit, err))
+    for size in (limit + 1, limit + 1000):
+        with connect(agent) as c:
+            err, _ = c.produce(TOPIC, 1, batch_of_size(size))
+        if err != MESSAGE_TOO_LARGE:
+            raise AssertionError("Produce of a %d-byte batch: error %d, want %d "
+                                 "(MESSAGE_TOO_LARGE)" % (size, err, MESSAGE_TOO_LARGE))
 
 
 def case_pipelined_garbage(agent):
