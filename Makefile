@@ -37,7 +37,7 @@ test: build build-asan
 	cd build && ctest --output-on-failure -j $(JOBS)
 
 run: build
-	@bash scripts/run.sh
+	@bash scripts/run.sh $(ARGS)
 
 bench: build
 	@for b in build/bin/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done

@@ -61,6 +61,7 @@ enum class KafkaError : int16_t {
   kInvalidProducerEpoch = 47,
   kInvalidTxnState = 48,
   kInvalidProducerIdMapping = 49,
+  kTransactionalIdAuthorizationFailed = 53,
   kKafkaStorageError = 56,
   kUnknownProducerId = 59,
   kNonEmptyGroup = 68,
