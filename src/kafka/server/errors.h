@@ -9,7 +9,8 @@
 
 namespace sh::kafka {
 
-// Numbers from Kafka's org.apache.kafka.common.protocol.Errors.
+// Numbers from Kafka's org.apache.kafka.common.protocol.Errors (the same as
+// librdkafka's RD_KAFKA_RESP_ERR_*).
 enum class KafkaError : int16_t {
   kUnknownServerError = -1,
   kNone = 0,
@@ -71,11 +72,15 @@ enum class KafkaError : int16_t {
   kUnsupportedCompressionType = 76,
   kOffsetNotAvailable = 78,
   kMemberIdRequired = 79,
-  kGroupSubscribedToTopic = 84,
-  kInvalidRecord = 85,
-  kThrottlingQuotaExceeded = 87,
-  kProducerFenced = 88,
-  kResourceNotFound = 89,
+  kGroupMaxSizeReached = 81,
+  kFencedInstanceId = 82,
+  kGroupSubscribedToTopic = 86,
+  kInvalidRecord = 87,
+  kUnstableOffsetCommit = 88,
+  kThrottlingQuotaExceeded = 89,
+  kProducerFenced = 90,
+  kResourceNotFound = 91,
+  kUnknownTopicId = 100,
 };
 
 inline int16_t Code(KafkaError e) { return static_cast<int16_t>(e); }
