@@ -55,7 +55,8 @@ echo "load-test: agent pid $AGENT_PID on $BOOT, data in $TMP/data"
 # Peak RSS: the kernel's high-water mark (VmHWM), plus our own samples of VmRSS over time.
 (
   while kill -0 "$AGENT_PID" 2>/dev/null; do
-    awk '/VmRSS/ {print $2}' "/proc/$AGENT_PID/status" 2>/dev/null >> "$TMP/rss.samples" || true
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$AGENT_PID/status" 2>/dev/null || true)
+    [[ -n $rss ]] && echo "$rss" | tee -a "$TMP/rss.samples" >> "$TMP/rss.run"
     sleep 0.5
   done
 ) &
@@ -66,6 +67,7 @@ run() {  # run NAME kafka_load-args...
   local name=$1
   shift
   echo "== $name: kafka_load $*"
+  : > "$TMP/rss.run"
   "$LOAD" --bootstrap "$BOOT" --partitions "$PARTITIONS" --compression "$COMPRESSION" \
     --max-seconds "$MAX_SECONDS" "$@" | tee "$TMP/$name.out"
   kill -0 "$AGENT_PID" 2>/dev/null || { echo "load-test: agent died"; tail -50 "$TMP/agent.log"; exit 1; }
@@ -76,6 +78,7 @@ run() {  # run NAME kafka_load-args...
       [[ $kv == *=* ]] && R[$name.$phase.${kv%%=*}]=${kv#*=}
     done
   done < <(grep '^RESULT' "$TMP/$name.out")
+  R[$name.rss_mib]=$(( $(sort -n "$TMP/rss.run" | tail -1 || echo 0) / 1024 ))
 }
 
 run t100 --topic load-100b --record-size 100 --seconds "$THROUGHPUT_SECONDS" --mode both
@@ -93,11 +96,14 @@ du_data=$(du -sk "$TMP/data" | cut -f1)
 
 echo
 echo "StreamHouse load test: $PARTITIONS partitions, acks=all, compression=$COMPRESSION, $(nproc) cores"
-printf '%-34s %14s %10s %10s %10s %10s %10s\n' run records/s MB/s p50_ms p95_ms p99_ms max_ms
+fmt='%-30s %10s %9s %9s %9s %9s %9s %12s\n'
+# shellcheck disable=SC2059
+printf "$fmt" run records/s MB/s p50_ms p95_ms p99_ms max_ms agent_RSS_MiB
 row() {  # row LABEL NAME PHASE
-  printf '%-34s %14s %10s %10s %10s %10s %10s\n' "$1" "${R[$2.$3.records_per_s]:--}" \
-    "${R[$2.$3.mb_per_s]:--}" "${R[$2.$3.p50_ms]:--}" "${R[$2.$3.p95_ms]:--}" \
-    "${R[$2.$3.p99_ms]:--}" "${R[$2.$3.max_ms]:--}"
+  # shellcheck disable=SC2059
+  printf "$fmt" "$1" "${R[$2.$3.records_per_s]:--}" "${R[$2.$3.mb_per_s]:--}" \
+    "${R[$2.$3.p50_ms]:--}" "${R[$2.$3.p95_ms]:--}" "${R[$2.$3.p99_ms]:--}" \
+    "${R[$2.$3.max_ms]:--}" "${R[$2.rss_mib]:--}"
 }
 row "produce 100 B (max rate)" t100 produce
 row "consume 100 B" t100 consume
