@@ -6,12 +6,17 @@ JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
 
-.PHONY: all deps build build-asan test test-unit test-asan run bench format clean
+.PHONY: all deps test-deps build build-asan test test-unit test-asan run bench format clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
+
+# The Kafka clients the compatibility tests drive (kcat, librdkafka,
+# confluent-kafka, kafka-python, KafkaJS).
+test-deps:
+	@bash scripts/install-test-deps.sh
 
 build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > /dev/null
@@ -30,7 +35,7 @@ test-asan: build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit
 
-test: build build-asan
+test: test-deps build build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit
