@@ -18,8 +18,8 @@ bool InSequence(int32_t last, int32_t next) {
 }
 
 // Why the producer fields of an idempotent batch are unusable, or nullopt.
+// REQUIRES: h.producer_id >= 0.
 std::optional<std::string> Malformed(const ProducerBatchHeader& h) {
-  if (h.producer_id < 0) return "negative " + Pid(h.producer_id);
   std::string who = Pid(h.producer_id) + ": ";
   if (h.producer_epoch < 0) return who + "negative epoch " + std::to_string(h.producer_epoch);
   if (h.base_sequence < 0) {
@@ -121,7 +121,8 @@ int32_t ProducerBatchHeader::last_sequence() const {
 }
 
 SequenceCheck ProducerStateTable::Check(const ProducerBatchHeader& h) const {
-  if (h.producer_id == -1) return Verdict(SequenceVerdict::kNotIdempotent);
+  // Kafka's RecordBatch.hasProducerId(): any negative id means "none".
+  if (h.producer_id < 0) return Verdict(SequenceVerdict::kNotIdempotent);
   if (std::optional<std::string> why = Malformed(h)) {
     return Verdict(SequenceVerdict::kInvalid, *why);
   }
@@ -172,13 +173,13 @@ void ProducerStateTable::Apply(const ProducerBatchHeader& h, int64_t first_offse
 
 void ProducerStateTable::Commit(const ProducerBatchHeader& header, int64_t first_offset,
                                 int64_t last_offset, int64_t now_ms) {
-  if (header.producer_id == -1 || Malformed(header)) return;
+  if (header.producer_id < 0 || Malformed(header)) return;
   Apply(header, first_offset, last_offset, now_ms);
 }
 
 void ProducerStateTable::Replay(const ProducerBatchHeader& header, int64_t first_offset,
                                 int64_t last_offset, int64_t timestamp_ms) {
-  if (header.producer_id == -1 || Malformed(header)) return;
+  if (header.producer_id < 0 || Malformed(header)) return;
   auto it = entries_.find(header.producer_id);
   if (it != entries_.end() && !it->second.batches.empty() &&
       last_offset <= it->second.batches.back().last_offset) {
@@ -211,7 +212,12 @@ size_t ProducerStateTable::ExpireIdle(int64_t now_ms) {
   });
 }
 
-std::vector<ProducerEntry> ProducerStateTable::Entries() const {
+std::vector<ProducerEntry> ProducerStateTable::Entries(int64_t below_offset) const {
+  if (below_offset != INT64_MAX) {
+    ProducerStateTable cut = *this;
+    cut.TruncateFrom(below_offset);
+    return cut.Entries();
+  }
   std::vector<ProducerEntry> out;
   out.reserve(entries_.size());
   for (const auto& [pid, e] : entries_) out.push_back(e);
@@ -230,15 +236,14 @@ Status ProducerStateTable::RestoreEntries(const std::vector<ProducerEntry>& entr
   return Status::OK();
 }
 
-std::vector<ProducerState> ProducerStateTable::Snapshot(const std::string& topic,
-                                                        int32_t partition) const {
+std::vector<ProducerState> ProducerStateTable::Snapshot(const std::string& topic, int32_t partition,
+                                                        int64_t below_offset) const {
   std::vector<ProducerState> out;
-  out.reserve(entries_.size());
-  for (const auto& [pid, e] : entries_) {
+  for (const ProducerEntry& e : Entries(below_offset)) {
     ProducerState s;
     s.topic = topic;
     s.partition = partition;
-    s.producer_id = pid;
+    s.producer_id = e.producer_id;
     s.producer_epoch = e.producer_epoch;
     if (!e.batches.empty()) {
       s.last_sequence = e.batches.back().last_sequence;

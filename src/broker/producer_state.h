@@ -29,6 +29,7 @@
 // the same producer is checked against the first.
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -54,7 +55,7 @@ constexpr int64_t kUnknownOffset = -1;
 
 // The producer fields of a v2 batch header.
 struct ProducerBatchHeader {
-  int64_t producer_id = -1;  // -1: not idempotent
+  int64_t producer_id = -1;  // negative (-1): not idempotent
   int16_t producer_epoch = -1;
   int32_t base_sequence = -1;
   int32_t record_count = 0;
@@ -86,7 +87,7 @@ struct ProducerEntry {
 };
 
 enum class SequenceVerdict {
-  kNotIdempotent,  // producer id -1: nothing to check or record
+  kNotIdempotent,  // no producer id (negative): nothing to check or record
   kAccept,         // write it, then Commit
   kDuplicate,      // a retry of a remembered batch: acknowledge its offsets, write nothing
   kOutOfOrder,     // OUT_OF_ORDER_SEQUENCE_NUMBER
@@ -115,7 +116,7 @@ class ProducerStateTable {
 
   // Records a batch that Check accepted, now written at [first_offset,
   // last_offset]. now_ms is the broker's clock (expiry counts from it).
-  // A non-idempotent header is ignored.
+  // A non-idempotent or malformed header is ignored.
   // REQUIRES: Check(header) returned kAccept and nothing was committed since.
   void Commit(const ProducerBatchHeader& header, int64_t first_offset, int64_t last_offset,
               int64_t now_ms);
@@ -138,8 +139,15 @@ class ProducerStateTable {
   size_t ExpireIdle(int64_t now_ms);
 
   // ---- snapshots ----
+  // A snapshot must describe only durable batches: one that names a batch
+  // lost in a crash would acknowledge that batch's retry as a duplicate of
+  // nothing. below_offset cuts the table as TruncateFrom(below_offset) would
+  // (a copy; the table is unchanged): pass the first offset not yet durable,
+  // or the end offset of the segment being sealed. Batches from there on are
+  // replayed from the WAL at recovery.
+
   // Full fidelity: every producer with its last kRetainedBatches batches.
-  std::vector<ProducerEntry> Entries() const;
+  std::vector<ProducerEntry> Entries(int64_t below_offset = INT64_MAX) const;
   // Replaces the table's content. Corruption (table unchanged) for an entry
   // with a negative producer id or epoch, more than kRetainedBatches batches,
   // or batches whose sequences/offsets are inconsistent.
@@ -149,7 +157,8 @@ class ProducerStateTable {
   // keeps only the last batch's last sequence and offset: after Restore, only
   // the last batch of each producer is recognised as a duplicate (matched on
   // its last sequence; see docs/idempotent-producers.md).
-  std::vector<ProducerState> Snapshot(const std::string& topic, int32_t partition) const;
+  std::vector<ProducerState> Snapshot(const std::string& topic, int32_t partition,
+                                      int64_t below_offset = INT64_MAX) const;
   // Replaces the table's content. Corruption (table unchanged) as RestoreEntries.
   Status Restore(const std::vector<ProducerState>& states);
 

@@ -88,6 +88,9 @@ class ProducerStateTest : public ::testing::Test {
 TEST_F(ProducerStateTest, NonIdempotentBatchesAreNotTracked) {
   ProducerStateTable table;
   EXPECT_EQ(table.Check(H(-1, -1, -1, 3)).verdict, V::kNotIdempotent);
+  // Kafka's hasProducerId(): any negative id is "no producer id".
+  EXPECT_EQ(table.Check(H(-2, 0, 0, 1)).verdict, V::kNotIdempotent);
+  table.Commit(H(-2, 0, 0, 1), 0, 0, 0);
   table.Commit(H(-1, -1, -1, 3), 0, 2, 0);
   table.Replay(H(-1, -1, -1, 3), 0, 2, 0);
   EXPECT_EQ(table.size(), 0u);
@@ -95,7 +98,6 @@ TEST_F(ProducerStateTest, NonIdempotentBatchesAreNotTracked) {
 
 TEST_F(ProducerStateTest, MalformedProducerFieldsAreInvalid) {
   ProducerStateTable table;
-  EXPECT_EQ(table.Check(H(-2, 0, 0, 1)).verdict, V::kInvalid);
   EXPECT_EQ(table.Check(H(5, -1, 0, 1)).verdict, V::kInvalid);
   EXPECT_EQ(table.Check(H(5, 0, -1, 1)).verdict, V::kInvalid);
   EXPECT_EQ(table.Check(H(5, 0, 0, 0)).verdict, V::kInvalid);
@@ -291,6 +293,40 @@ TEST_F(ProducerStateTest, ReplayRebuildsTheTableCommitsBuilt) {
   }
   EXPECT_EQ(recovered.Entries(), table.Entries());
   EXPECT_EQ(Probe(recovered, log_), Probe(table, log_));
+
+  // The same from a snapshot of the full table cut at a seal point.
+  for (size_t seal = 0; seal <= log_.size(); ++seal) {
+    SCOPED_TRACE("sealed up to batch " + std::to_string(seal));
+    int64_t cut = seal < log_.size() ? log_[seal].first_offset : next_offset_;
+    ProducerStateTable restarted;
+    ASSERT_TRUE(restarted.RestoreEntries(table.Entries(cut)).ok());
+    for (size_t i = seal; i < log_.size(); ++i) {
+      restarted.Replay(log_[i].header, log_[i].first_offset, log_[i].last_offset, log_[i].time_ms);
+    }
+    EXPECT_EQ(Probe(restarted, log_), Probe(table, log_));
+  }
+}
+
+TEST_F(ProducerStateTest, SnapshotBelowAnOffsetLeavesOutLaterBatches) {
+  ProducerStateTable table;
+  Written durable = Write(table, H(1, 0, 0, 3));
+  Write(table, H(2, 0, 0, 1));
+  Written pending = Write(table, H(1, 0, 3, 3));
+  std::vector<ProducerEntry> cut = table.Entries(pending.first_offset);
+  ASSERT_EQ(cut.size(), 2u);
+  ASSERT_EQ(cut[0].batches.size(), 1u);
+  EXPECT_EQ(cut[0].batches[0].last_offset, durable.last_offset);
+  EXPECT_EQ(table.Entries(durable.last_offset).size(), 0u);
+  EXPECT_EQ(table.Find(1)->batches.size(), 2u);  // the table itself is unchanged
+
+  std::vector<ProducerState> states = table.Snapshot("t", 0, pending.first_offset);
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].last_sequence, 2);
+  EXPECT_EQ(states[0].last_offset, durable.last_offset);
+  ProducerStateTable restored;
+  ASSERT_TRUE(restored.Restore(states).ok());
+  // The batch that was not durable is a new write after the restart.
+  EXPECT_EQ(restored.Check(pending.header).verdict, V::kAccept);
 }
 
 TEST_F(ProducerStateTest, MetadataSnapshotKeepsTheLastBatch) {
