@@ -173,6 +173,16 @@ Bytes EncodeWalObject(std::string_view agent_id, uint64_t sequence, int64_t crea
   return w.Take();
 }
 
+Status ValidateAgentId(std::string_view agent_id) {
+  if (agent_id.empty() || agent_id.size() > kMaxAgentIdBytes || agent_id == "." ||
+      agent_id == ".." || agent_id.starts_with(".tmp-") ||
+      agent_id.find_first_of(std::string_view("/\0", 2)) != std::string_view::npos) {
+    return Status::InvalidArgument("agent id '" + std::string(agent_id) +
+                                   "' cannot name a WAL directory");
+  }
+  return Status::OK();
+}
+
 std::string WalPrefix(std::string_view agent_id) { return "wal/" + std::string(agent_id) + "/"; }
 
 std::string WalObjectKey(std::string_view agent_id, uint64_t sequence) {

@@ -84,6 +84,11 @@ size_t EncodedObjectSize(std::string_view agent_id, size_t entries_bytes);
 Bytes EncodeWalObject(std::string_view agent_id, uint64_t sequence, int64_t created_at_ms,
                       const std::vector<const WalEntry*>& entries);
 
+// OK if agent_id can name a WAL directory: 1..255 bytes, none of them '/'
+// or NUL, not "." or "..", not starting with ".tmp-" (reserved by
+// LocalObjectStore). InvalidArgument otherwise.
+Status ValidateAgentId(std::string_view agent_id);
+
 // "wal/{agent_id}/" and "wal/{agent_id}/{sequence:020}.wal".
 std::string WalPrefix(std::string_view agent_id);
 std::string WalObjectKey(std::string_view agent_id, uint64_t sequence);

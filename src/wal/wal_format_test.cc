@@ -92,6 +92,16 @@ TEST(WalFormat, KeysCarryAgentAndTwentyDigitSequence) {
   EXPECT_FALSE(ParseWalObjectKey("seg/a/00000000000000000042.wal").has_value());
 }
 
+TEST(WalFormat, AgentIdsMustNameOneDirectory) {
+  EXPECT_TRUE(ValidateAgentId("agent-1").ok());
+  EXPECT_TRUE(ValidateAgentId(std::string(255, 'a')).ok());
+  for (std::string bad :
+       {std::string(), std::string(256, 'a'), std::string("a/b"), std::string("."),
+        std::string(".."), std::string(".tmp-x"), std::string("a\0b", 3)}) {
+    EXPECT_EQ(ValidateAgentId(bad).code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(WalFormat, MakeWalEntryReadsOffsetsFromBatchHeaders) {
   WalEntry e = MakeEntry("orders", 1, 50, 3, 4);
   EXPECT_EQ(e.base_offset, 50);

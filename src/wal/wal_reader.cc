@@ -237,6 +237,7 @@ Result<WalObject> ParseWalObject(std::string key, ByteView bytes, WalDamage* dam
 }
 
 Result<std::vector<WalObjectInfo>> ListWal(ObjectStore& store, std::string_view agent_id) {
+  SH_RETURN_IF_ERROR(ValidateAgentId(agent_id));
   std::string prefix = WalPrefix(agent_id);
   SH_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store.List(prefix));
   std::vector<WalObjectInfo> out;

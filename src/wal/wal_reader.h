@@ -64,7 +64,8 @@ struct WalObjectInfo {
   uint64_t size = 0;
 };
 
-// The agent's WAL objects, sorted by sequence. Keys under the agent's prefix
+// The agent's WAL objects, sorted by sequence. InvalidArgument if the agent
+// id fails ValidateAgentId. Keys under the agent's prefix
 // that are not WAL object keys (e.g. another agent "a/b" nested below) are
 // skipped.
 Result<std::vector<WalObjectInfo>> ListWal(ObjectStore& store, std::string_view agent_id);

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include "objstore/faulty_object_store.h"
+#include "objstore/local_object_store.h"
 #include "objstore/memory_object_store.h"
+#include "objstore/test_temp_dir.h"
 #include "records/record_batch.h"
 #include "wal/wal_reader.h"
 #include "wal/wal_test_util.h"
@@ -270,6 +274,36 @@ TEST(WalRecovery, ReadsWhatTheWriterWroteIncludingATimedOutPutThatLanded) {
   ExpectOffsets(*log, "a", 0, 0, 4);
   EXPECT_EQ(log->objects.front().key, WalObjectKey(kAgent, 0));  // the late one is kept
   EXPECT_EQ(index.max_sequence(), log->max_sequence);
+}
+
+TEST(WalRecovery, RecoversConcurrentAppendsThroughALocalDirectory) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  LocalObjectStore store(dir.path());
+  constexpr int kPartitions = 4, kPerPartition = 50;
+  {
+    WalWriter writer(store, kAgent, *SystemClock::Get(), {.flush_interval_ms = 2});
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int p = 0; p < kPartitions; ++p) {
+      threads.emplace_back([&, p] {
+        for (int i = 0; i < kPerPartition; ++i) {
+          Status st = writer.Append(MakeEntry("orders", p, i * 3, 1, 3), [&](Status s) {
+            if (s.ok()) ok++;
+          });
+          ASSERT_TRUE(st.ok());
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    writer.Stop();
+    ASSERT_EQ(ok.load(), kPartitions * kPerPartition);
+  }
+  Result<RecoveredLog> log = RecoverWal(store, kAgent, SealedAt({{{"orders", 2}, 30}}));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  for (int p = 0; p < kPartitions; ++p) {
+    ExpectOffsets(*log, "orders", p, p == 2 ? 30 : 0, kPerPartition * 3);
+  }
 }
 
 TEST(WalRecovery, CoveredObjectsAreThoseBelowEverySealedEndExceptTheNewest) {

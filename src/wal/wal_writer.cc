@@ -24,8 +24,7 @@ WalWriter::WalWriter(ObjectStore& store, std::string agent_id, const Clock& cloc
       clock_(clock),
       options_(options),
       next_sequence_(options.first_sequence) {
-  SH_CHECK_MSG(!agent_id_.empty() && agent_id_.size() <= kMaxAgentIdBytes,
-               "WAL agent id must be 1..255 bytes");
+  SH_CHECK_MSG(ValidateAgentId(agent_id_).ok(), ValidateAgentId(agent_id_).ToString());
   flusher_ = std::thread([this] { FlusherLoop(); });
 }
 

@@ -21,8 +21,9 @@
 // After a failed object the writer is FAILED: entries still queued get
 // Unavailable, and Append refuses new entries, until Resume(). This keeps
 // an object with later offsets of a partition from landing behind the failed
-// one (a hole in the log). The broker, on a failure callback, decides what
-// to do with the failed offsets (docs/formats/wal.md), then calls Resume().
+// one (a hole in the log). The broker, on a failure callback, calls Resume()
+// and re-appends the failed entries unchanged (same offsets and bytes), as
+// docs/formats/wal.md "Failed writes and recovery" explains.
 //
 // Callbacks run on the flusher thread, never inside Append, and must not
 // call Stop(). Thread-safe.
@@ -74,8 +75,8 @@ class WalWriter {
  public:
   using Callback = std::function<void(Status)>;
 
-  // REQUIRES: store and clock outlive the writer; agent_id is 1..255 bytes
-  // of a valid key segment. Starts the flusher thread.
+  // REQUIRES: store and clock outlive the writer; ValidateAgentId(agent_id)
+  // is OK. Starts the flusher thread.
   WalWriter(ObjectStore& store, std::string agent_id, const Clock& clock,
             WalWriterOptions options = {});
   ~WalWriter();  // Stop()
