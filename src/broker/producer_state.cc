@@ -207,9 +207,10 @@ void ProducerStateTable::TruncateFrom(int64_t offset) {
 }
 
 size_t ProducerStateTable::ExpireIdle(int64_t now_ms) {
-  return std::erase_if(entries_, [&](const auto& kv) {
-    return now_ms - kv.second.last_update_ms >= expiration_ms_;
-  });
+  // Written so that no subtraction involves a restored, untrusted time.
+  const int64_t idle_since = now_ms - expiration_ms_;
+  return std::erase_if(entries_,
+                       [&](const auto& kv) { return kv.second.last_update_ms <= idle_since; });
 }
 
 std::vector<ProducerEntry> ProducerStateTable::Entries(int64_t below_offset) const {

@@ -391,6 +391,15 @@ TEST_F(ProducerStateTest, CorruptSnapshotsAreRejectedAndChangeNothing) {
     EXPECT_EQ(st.code(), ErrorCode::kCorruption) << i;
     EXPECT_NE(st.message().find("producer"), std::string::npos) << st.message();
   }
+  // Any time stamps: expiry must not overflow on them.
+  ProducerStateTable odd_times(1000);
+  ASSERT_TRUE(
+      odd_times
+          .RestoreEntries({ProducerEntry{1, 0, INT64_MIN, {}}, ProducerEntry{2, 0, INT64_MAX, {}}})
+          .ok());
+  EXPECT_EQ(odd_times.ExpireIdle(5000), 1u);
+  EXPECT_NE(odd_times.Find(2), nullptr);
+
   ProducerState negative;
   negative.producer_id = 3;
   negative.producer_epoch = -2;
