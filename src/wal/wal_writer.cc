@@ -210,8 +210,13 @@ Status WalWriter::PutWithTimeout(const std::string& key, Bytes data) {
     call->cv.notify_all();
   });
   std::unique_lock<std::mutex> lock(call->mu);
-  bool finished = call->cv.wait_for(lock, std::chrono::milliseconds(options_.put_timeout_ms),
-                                    [&] { return call->finished; });
+  bool finished = true;
+  if (options_.put_timeout_ms > 0) {
+    finished = call->cv.wait_for(lock, std::chrono::milliseconds(options_.put_timeout_ms),
+                                 [&] { return call->finished; });
+  } else {
+    call->cv.wait(lock, [&] { return call->finished; });  // no timeout
+  }
   if (finished) {
     Status st = call->status;
     lock.unlock();

@@ -57,6 +57,7 @@ struct WalWriterOptions {
   // Sequence of the first object: the highest existing sequence + 1 (0 if
   // the agent has no WAL object).
   uint64_t first_sequence = 0;
+  // A Put running longer counts as failed (Timeout); <= 0: no timeout.
   int64_t put_timeout_ms = 10'000;
   // If set, a summary of every object the writer tries to write is added.
   WalIndex* index = nullptr;

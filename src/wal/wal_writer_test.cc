@@ -291,6 +291,24 @@ TEST(WalWriter, PutSlowerThanTheTimeoutReportsTimeoutAndTheSequenceIsNotReused) 
   EXPECT_EQ(writer.stats().objects_failed, 1u);
 }
 
+TEST(WalWriter, ZeroPutTimeoutWaitsForTheStore) {
+  MemoryObjectStore mem;
+  FaultyObjectStore faulty(mem);
+  WalWriter writer(faulty, "a", *SystemClock::Get(), {.flush_interval_ms = 1, .put_timeout_ms = 0});
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  faulty.SetDelay(ObjectOp::kPut, std::chrono::nanoseconds(1));
+  faulty.SetSleepFunction([released](std::chrono::nanoseconds) { released.wait(); });
+  Callbacks cb;
+  ASSERT_TRUE(writer.Append(MakeEntry("t", 0, 0), cb.Make(0)).ok());
+  while (faulty.calls(ObjectOp::kPut) == 0) std::this_thread::yield();
+  EXPECT_TRUE(cb.results().empty());
+  release.set_value();
+  ASSERT_TRUE(cb.Wait(1));
+  EXPECT_TRUE(cb.results()[0].second.ok());
+  writer.Stop();
+}
+
 TEST(WalWriter, RecordsCreatedAtFromTheClock) {
   MemoryObjectStore store;
   ManualClock clock(42'000);
