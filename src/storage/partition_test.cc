@@ -2,6 +2,9 @@
 // (through the fault injector) and SQLite metadata.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "metadata/counting_metadata_store.h"
 #include "metadata/sqlite_metadata_store.h"
 #include "objstore/faulty_object_store.h"
@@ -254,6 +257,37 @@ TEST_F(PartitionTest, ReopenedWriterContinuesAfterTheHighWatermark) {
   ASSERT_EQ(w->Append(MakeBatch(7, 1))->base_offset, 7);
   ASSERT_TRUE(w->Flush().ok());
   EXPECT_EQ(ReadAll(0).size(), 8u);
+}
+
+TEST_F(PartitionTest, AppendsAndTailReadsGoOnWhileASealUploads) {
+  auto w = OpenWriter();
+  ASSERT_TRUE(w->Append(MakeBatch(0, 3)).ok());
+  // The seal's upload blocks until the test lets it go.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> uploading;
+  faulty_.SetSleepFunction([&, released](std::chrono::nanoseconds) {
+    uploading.set_value();
+    released.wait();
+  });
+  faulty_.SetDelay(ObjectOp::kPut, std::chrono::nanoseconds(1));
+  std::thread sealer([&] { EXPECT_TRUE(w->Flush().ok()); });
+  uploading.get_future().wait();
+  // With the upload stuck, appends and tail reads must still complete.
+  auto appended = std::async(std::launch::async, [&] {
+    auto a = w->Append(MakeBatch(3, 2));
+    return a.ok() ? a->base_offset : -1;
+  });
+  ASSERT_EQ(appended.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "append blocked behind a seal";
+  EXPECT_EQ(appended.get(), 3);
+  EXPECT_EQ(Decode(w->ReadTail(0, 1 << 20)).size(), 5u);
+  EXPECT_EQ(w->high_watermark(), 0);  // not registered yet
+  faulty_.SetDelay(ObjectOp::kPut, std::chrono::nanoseconds(0));
+  release.set_value();
+  sealer.join();
+  EXPECT_EQ(w->high_watermark(), 5);
+  EXPECT_EQ(ReadAll(0).size(), 5u);
 }
 
 TEST_F(PartitionTest, RejectsCorruptBatchesAndAppendsNothing) {

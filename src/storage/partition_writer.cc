@@ -39,76 +39,115 @@ Result<AppendResult> PartitionWriter::Append(ByteView batches) {
                       records::ParseBatches(batches));
   if (views.empty()) return Status::InvalidArgument("append to " + topic_ + "/" +
                                                     std::to_string(partition_) + ": no batches");
-  std::lock_guard lock(mu_);
-  AppendResult result{next_offset_, 0};
-  if (tail_.empty()) tail_first_append_ms_ = clock_.NowMs();
+  // Copies and offset edits happen before taking the lock.
+  std::vector<std::shared_ptr<Bytes>> copies;
+  copies.reserve(views.size());
   for (const records::RecordBatchView& view : views) {
-    TailBatch batch{next_offset_, next_offset_ + view.last_offset_delta(),
-                    Bytes(view.bytes().begin(), view.bytes().end())};
-    records::SetBaseOffset(batch.bytes.data(), batch.base_offset);
-    records::SetPartitionLeaderEpoch(batch.bytes.data(), static_cast<int32_t>(leader_epoch_));
-    next_offset_ = batch.last_offset + 1;
-    tail_bytes_ += batch.bytes.size();
-    tail_.push_back(std::move(batch));
+    copies.push_back(std::make_shared<Bytes>(view.bytes().begin(), view.bytes().end()));
   }
-  result.last_offset = next_offset_ - 1;
-  if (static_cast<int64_t>(tail_bytes_) >= options_.segment_bytes) {
-    last_seal_error_ = SealLocked();
-    if (!last_seal_error_.ok()) {
-      SH_LOG(WARN) << "seal of " << topic_ << "/" << partition_
-                   << " failed, will retry: " << last_seal_error_.ToString();
+  AppendResult result;
+  bool full = false;
+  {
+    std::lock_guard lock(mu_);
+    result = AppendLocked(views, copies);
+    full = static_cast<int64_t>(tail_bytes_) >= options_.segment_bytes;
+  }
+  // The append that fills the tail seals it, outside mu_ (other appends and
+  // reads go on); if a seal is already running, that one will get to it.
+  if (full) {
+    std::unique_lock seal_lock(seal_mu_, std::try_to_lock);
+    if (seal_lock.owns_lock()) {
+      Status sealed = RollLocked();
+      if (!sealed.ok()) {
+        SH_LOG(WARN) << "seal of " << topic_ << "/" << partition_
+                     << " failed, will retry: " << sealed.ToString();
+      }
     }
   }
   return result;
 }
 
-Status PartitionWriter::MaybeRoll() {
-  std::lock_guard lock(mu_);
-  if (!pending_ && tail_.empty()) return Status::OK();
-  if (!pending_ && clock_.NowMs() - tail_first_append_ms_ < options_.segment_ms) {
-    return Status::OK();
+AppendResult PartitionWriter::AppendLocked(const std::vector<records::RecordBatchView>& views,
+                                           std::vector<std::shared_ptr<Bytes>>& copies) {
+  AppendResult result{next_offset_, 0};
+  if (tail_.empty()) tail_first_append_ms_ = clock_.NowMs();
+  for (size_t i = 0; i < views.size(); ++i) {
+    records::SetBaseOffset(copies[i]->data(), next_offset_);
+    records::SetPartitionLeaderEpoch(copies[i]->data(), static_cast<int32_t>(leader_epoch_));
+    TailBatch batch{next_offset_, next_offset_ + views[i].last_offset_delta(),
+                    std::move(copies[i])};
+    next_offset_ = batch.last_offset + 1;
+    tail_bytes_ += batch.bytes->size();
+    tail_.push_back(std::move(batch));
   }
-  return SealLocked();
+  result.last_offset = next_offset_ - 1;
+  return result;
+}
+
+bool PartitionWriter::RollDue() const {
+  if (tail_.empty()) return false;
+  return static_cast<int64_t>(tail_bytes_) >= options_.segment_bytes ||
+         clock_.NowMs() - tail_first_append_ms_ >= options_.segment_ms;
+}
+
+Status PartitionWriter::MaybeRoll() {
+  std::lock_guard seal_lock(seal_mu_);
+  return RollLocked();
+}
+
+Status PartitionWriter::RollLocked() {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (!pending_ && !RollDue()) return Status::OK();
+    }
+    SH_RETURN_IF_ERROR(SealOnce());
+  }
 }
 
 Status PartitionWriter::Flush() {
-  std::lock_guard lock(mu_);
-  while (pending_ || !tail_.empty()) SH_RETURN_IF_ERROR(SealLocked());
-  return Status::OK();
-}
-
-Status PartitionWriter::BuildPendingLocked() {
-  SegmentBuilder builder(tail_.front().base_offset, options_.codec, options_.block_bytes);
-  size_t count = 0;
-  size_t raw = 0;
-  for (const TailBatch& batch : tail_) {
-    if (count > 0 && static_cast<int64_t>(raw + batch.bytes.size()) > options_.segment_bytes) {
-      break;
+  std::lock_guard seal_lock(seal_mu_);
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (!pending_ && tail_.empty()) return Status::OK();
     }
-    SH_RETURN_IF_ERROR(builder.Add(batch.bytes));
-    raw += batch.bytes.size();
-    ++count;
+    SH_RETURN_IF_ERROR(SealOnce());
   }
-  SegmentInfo info;
-  info.topic = topic_;
-  info.partition = partition_;
-  info.base_offset = builder.base_offset();
-  info.end_offset = builder.next_offset();
-  info.record_count = static_cast<int64_t>(builder.record_count());
-  info.min_timestamp_ms = builder.min_timestamp();
-  info.max_timestamp_ms = builder.max_timestamp();
-  info.object_key = SegmentObjectKey(topic_, partition_, info.base_offset);
-  SH_ASSIGN_OR_RETURN(Bytes object, builder.Finish());
-  info.size_bytes = static_cast<int64_t>(object.size());
-  info.created_at_ms = clock_.NowMs();
-  pending_ = PendingSegment{std::move(info), std::move(object), count};
-  return Status::OK();
 }
 
-Status PartitionWriter::SealLocked() {
+Status PartitionWriter::SealOnce() {
   if (!pending_) {
-    if (tail_.empty()) return Status::OK();
-    SH_RETURN_IF_ERROR(BuildPendingLocked());
+    // Take the oldest segment's worth of batches; appends may go on meanwhile.
+    std::vector<std::shared_ptr<const Bytes>> batches;
+    int64_t base = 0;
+    {
+      std::lock_guard lock(mu_);
+      if (tail_.empty()) return Status::OK();
+      base = tail_.front().base_offset;
+      size_t raw = 0;
+      for (const TailBatch& batch : tail_) {
+        size_t size = batch.bytes->size();
+        if (!batches.empty() && static_cast<int64_t>(raw + size) > options_.segment_bytes) break;
+        batches.push_back(batch.bytes);
+        raw += size;
+      }
+    }
+    SegmentBuilder builder(base, options_.codec, options_.block_bytes);
+    for (const auto& batch : batches) SH_RETURN_IF_ERROR(builder.Add(*batch));
+    SegmentInfo info;
+    info.topic = topic_;
+    info.partition = partition_;
+    info.base_offset = builder.base_offset();
+    info.end_offset = builder.next_offset();
+    info.record_count = static_cast<int64_t>(builder.record_count());
+    info.min_timestamp_ms = builder.min_timestamp();
+    info.max_timestamp_ms = builder.max_timestamp();
+    info.object_key = SegmentObjectKey(topic_, partition_, info.base_offset);
+    SH_ASSIGN_OR_RETURN(Bytes object, builder.Finish());
+    info.size_bytes = static_cast<int64_t>(object.size());
+    info.created_at_ms = clock_.NowMs();
+    pending_ = PendingSegment{std::move(info), std::move(object), batches.size()};
   }
   const SegmentInfo& info = pending_->info;
   SH_RETURN_IF_ERROR(store_.Put(info.object_key, pending_->object)
@@ -127,14 +166,16 @@ Status PartitionWriter::SealLocked() {
     return registered.WithContext("registration of segment " + info.object_key);
   }
   if (index_) index_->Add(info);
-  high_watermark_ = info.end_offset;
-  for (size_t i = 0; i < pending_->batch_count; ++i) {
-    tail_bytes_ -= tail_.front().bytes.size();
-    tail_.pop_front();
+  {
+    std::lock_guard lock(mu_);
+    high_watermark_ = info.end_offset;
+    for (size_t i = 0; i < pending_->batch_count; ++i) {
+      tail_bytes_ -= tail_.front().bytes->size();
+      tail_.pop_front();
+    }
+    if (!tail_.empty()) tail_first_append_ms_ = clock_.NowMs();
   }
-  if (!tail_.empty()) tail_first_append_ms_ = clock_.NowMs();
   pending_.reset();
-  last_seal_error_ = Status::OK();
   return Status::OK();
 }
 
@@ -145,8 +186,9 @@ Bytes PartitionWriter::ReadTail(int64_t offset, size_t max_bytes) const {
                              [](const TailBatch& b, int64_t o) { return b.last_offset < o; });
   if (it == tail_.end() || offset < tail_.front().base_offset) return out;
   for (; it != tail_.end(); ++it) {
-    if (!out.empty() && out.size() + it->bytes.size() > max_bytes) break;
-    out.insert(out.end(), it->bytes.begin(), it->bytes.end());
+    const Bytes& bytes = *it->bytes;
+    if (!out.empty() && out.size() + bytes.size() > max_bytes) break;
+    out.insert(out.end(), bytes.begin(), bytes.end());
   }
   return out;
 }

@@ -13,9 +13,13 @@
 // If step 2 or 3 fails, the finished object is kept and the next seal retries
 // it before anything newer; the tail keeps serving reads meanwhile.
 //
-// A seal happens when the tail holds segment_bytes of batches (raw, before
-// block compression), when segment_ms has passed since the tail's first
-// batch (MaybeRoll), or on Flush().
+// A seal happens when an append fills the tail to segment_bytes of batches
+// (raw, before block compression; that append pays for the seal unless one
+// is already running), in MaybeRoll() when the tail holds segment_bytes or
+// segment_ms has passed since its first batch, and on Flush(). A seal builds, uploads and registers the segment
+// without holding the lock that appends and tail reads take, so producers
+// and consumers are not stalled by compression, the object store or the
+// metadata store; seals themselves run one at a time.
 //
 // Offsets: the writer starts at the partition's high watermark in metadata.
 // Example: HW 100; Append of batches with 3 and 2 records -> offsets 100..102
@@ -37,6 +41,7 @@
 #include "base/status.h"
 #include "metadata/metadata_store.h"
 #include "objstore/object_store.h"
+#include "records/record_batch.h"
 #include "storage/segment_format.h"
 
 namespace sh::storage {
@@ -68,10 +73,11 @@ class PartitionWriter {
   // Validates every batch in batches (one or more v2 batches back to back:
   // CRC, lengths, magic) and appends them with offsets assigned. Corruption /
   // InvalidArgument and nothing appended if any batch is bad. A seal triggered
-  // by size that fails does not fail the append: Flush() reports it.
+  // by size that fails does not fail the append: MaybeRoll()/Flush() retry it.
   Result<AppendResult> Append(ByteView batches);
 
-  // Seals the tail if segment_ms has passed since its first batch.
+  // Seals the tail if it holds segment_bytes or segment_ms has passed since
+  // its first batch.
   Status MaybeRoll();
   // Seals everything in the tail now (retrying an earlier failed seal first).
   Status Flush();
@@ -94,7 +100,7 @@ class PartitionWriter {
   struct TailBatch {
     int64_t base_offset;
     int64_t last_offset;
-    Bytes bytes;
+    std::shared_ptr<const Bytes> bytes;  // shared with a seal in progress
   };
   struct PendingSegment {
     SegmentInfo info;
@@ -106,8 +112,13 @@ class PartitionWriter {
                   MetadataStore& metadata, SegmentIndex* index, const Clock& clock,
                   PartitionWriterOptions options, int64_t leader_epoch, int64_t start_offset);
 
-  Status SealLocked();  // REQUIRES mu_ held
-  Status BuildPendingLocked();
+  // One seal step: builds (if needed), uploads and registers the oldest
+  // segment's worth of the tail. REQUIRES seal_mu_ held, mu_ not held.
+  Status SealOnce();
+  bool RollDue() const;  // REQUIRES mu_ held
+  Status RollLocked();    // REQUIRES seal_mu_ held
+  AppendResult AppendLocked(const std::vector<records::RecordBatchView>& views,
+                            std::vector<std::shared_ptr<Bytes>>& copies);  // REQUIRES mu_
 
   const std::string topic_;
   const int32_t partition_;
@@ -118,14 +129,14 @@ class PartitionWriter {
   const PartitionWriterOptions options_;
   const int64_t leader_epoch_;
 
+  std::mutex seal_mu_;  // one seal at a time; taken before mu_, never inside it
   mutable std::mutex mu_;
   std::deque<TailBatch> tail_;
   size_t tail_bytes_ = 0;
   int64_t tail_first_append_ms_ = 0;
   int64_t next_offset_;
   int64_t high_watermark_;
-  std::optional<PendingSegment> pending_;
-  Status last_seal_error_;
+  std::optional<PendingSegment> pending_;  // guarded by seal_mu_
 };
 
 }  // namespace sh::storage
