@@ -105,6 +105,15 @@ const std::vector<Setting>& Settings() {
        "Uncompressed size of a segment block (the unit of reads and caching).", 1024, 1ll << 30},
       {"segment.flush_ms", &C::segment_flush_ms,
        "A partition tail older than this is sealed into a segment.", 1, kMaxInt64},
+      {"wal.flush_interval_ms", &C::wal_flush_interval_ms,
+       "Group commit: a WAL object is written at most this long after its first batch "
+       "arrived; produce responses wait for it.",
+       0, 60'000},
+      {"wal.max_bytes", &C::wal_max_bytes,
+       "Group commit: a WAL object is written as soon as this many bytes are queued.", 1024,
+       1ll << 30},
+      {"wal.put_timeout_ms", &C::wal_put_timeout_ms,
+       "A WAL object write slower than this fails its produce requests (retriable).", 1, kMaxInt32},
       {"retention.ms", &C::retention_ms, "Default retention.ms; -1 keeps data forever.", -1,
        kMaxInt64},
       {"retention.bytes", &C::retention_bytes,
@@ -329,6 +338,9 @@ broker::BrokerOptions AgentConfig::ToBrokerOptions() const {
   o.segment_codec = codec.ok() ? *codec : storage::BlockCodec::kLz4;  // validated on load
   o.block_bytes = static_cast<size_t>(segment_block_bytes);
   o.flush_ms = segment_flush_ms;
+  o.wal_flush_interval_ms = wal_flush_interval_ms;
+  o.wal_max_bytes = static_cast<size_t>(wal_max_bytes);
+  o.wal_put_timeout_ms = wal_put_timeout_ms;
   o.cache_bytes = static_cast<size_t>(cache_bytes);
   o.index_ttl_ms = index_ttl_ms;
   o.lease_ms = lease_ms;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -11,6 +12,9 @@
 #include "broker/topic_settings.h"
 #include "metadata/topic_config.h"
 #include "storage/segment_cache.h"
+#include "wal/wal_index.h"
+#include "wal/wal_recovery.h"
+#include "wal/wal_writer.h"
 
 namespace sh::broker {
 namespace {
@@ -96,7 +100,7 @@ class Broker::Impl {
       }
       SH_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLeader> opened,
                           PartitionLeader::Open(topic, partition, options_, settings, metadata_,
-                                                store_, cache_, clock_));
+                                                store_, cache_, clock_, WalFor()));
       slot->leader = std::move(opened);
       return slot->leader;
     }
@@ -164,6 +168,107 @@ class Broker::Impl {
     }
   }
 
+  WalContext WalFor() {
+    WalContext c;
+    c.wal = wal_.get();
+    c.in_flight = &wal_in_flight_;
+    c.notify = [this](const std::string& topic, int32_t partition) { Notify(topic, partition); };
+    return c;
+  }
+
+  // The sealed end of a partition as the metadata store has it; for a
+  // partition that no longer exists, everything counts as sealed.
+  Result<int64_t> SealedEnd(const std::string& topic, int32_t partition) {
+    Result<PartitionInfo> info = metadata_.GetPartition(topic, partition);
+    if (!info.ok()) {
+      if (info.status().code() == ErrorCode::kNotFound) return INT64_MAX;
+      return info.status();
+    }
+    return info->high_watermark;
+  }
+
+  // Start-up (DESIGN §6 "Recovery"): rebuilds the tails from this agent's
+  // WAL, then starts the writer after the highest sequence found.
+  Status RecoverAndOpenWal() {
+    Status lookup_error;
+    auto sealed_end = [&](const std::string& topic, int32_t partition) -> int64_t {
+      Result<int64_t> end = SealedEnd(topic, partition);
+      if (end.ok()) return *end;
+      if (lookup_error.ok()) lookup_error = end.status();
+      return 0;
+    };
+    Result<wal::RecoveredLog> log = wal::RecoverWal(store_, options_.agent_id, sealed_end);
+    SH_RETURN_IF_ERROR(lookup_error.WithContext("WAL recovery: sealed ends"));
+    if (!log.ok()) {
+      return log.status().WithContext("WAL recovery of agent " + options_.agent_id +
+                                      " (refusing to start: acknowledged records may be in it)");
+    }
+    if (log->discarded_key) {
+      SH_LOG(WARN) << "WAL recovery: discarded the torn final object " << *log->discarded_key
+                   << " (its write was never acknowledged)";
+    }
+    for (const wal::WalObjectSummary& s : log->objects) wal_index_.Add(s);
+    wal::WalWriterOptions wo;
+    wo.flush_interval_ms = options_.wal_flush_interval_ms;
+    wo.max_bytes = options_.wal_max_bytes;
+    wo.put_timeout_ms = options_.wal_put_timeout_ms;
+    wo.first_sequence = log->next_sequence();
+    wo.index = &wal_index_;
+    wal_ = std::make_unique<wal::WalWriter>(store_, options_.agent_id, clock_, wo);
+    size_t partitions = 0, batches = 0;
+    for (const auto& [tp, recovered] : log->partitions) {
+      if (recovered.batches.empty()) continue;
+      Result<Target> target = Lookup(tp.first, tp.second);
+      if (!target.ok()) {
+        return target.status().WithContext("WAL recovery of " + tp.first + "/" +
+                                           std::to_string(tp.second));
+      }
+      SH_RETURN_IF_ERROR(target->leader->Recover(recovered));
+      ++partitions;
+      batches += recovered.batches.size();
+    }
+    SH_LOG(INFO) << "WAL recovery: " << log->objects.size() << " object(s), " << batches
+                 << " batch(es) replayed into " << partitions << " partition(s); next sequence "
+                 << wo.first_sequence;
+    DeleteCoveredWal();
+    return Status::OK();
+  }
+
+  // Deletes the WAL objects whose every record is in a sealed segment.
+  void DeleteCoveredWal() {
+    std::map<PartitionKey, int64_t> ends;
+    auto sealed_end = [&](const std::string& topic, int32_t partition) -> int64_t {
+      auto [it, inserted] = ends.try_emplace(PartitionKey(topic, partition), INT64_MIN);
+      if (inserted) {
+        Result<int64_t> end = SealedEnd(topic, partition);
+        it->second = end.ok() ? *end : INT64_MIN;  // unknown: keep the object
+      }
+      return it->second;
+    };
+    for (const std::string& key : wal::CoveredObjects(wal_index_, sealed_end)) {
+      Status deleted = store_.Delete(key);
+      if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
+        SH_LOG(WARN) << "could not delete WAL object " << key << ": " << deleted.ToString();
+        continue;
+      }
+      wal_index_.Remove(key);
+    }
+  }
+
+  // After a failed WAL object: once every callback of the failure has run
+  // (so every affected partition knows), resume the writer and append the
+  // failed entries again, partition by partition, in offset order.
+  void RetryFailedWal() {
+    if (!wal_) return;
+    if (wal_->failed()) {
+      if (wal_in_flight_.load() != 0) return;  // callbacks of the failure still running
+      wal_->Resume();
+    }
+    for (const std::shared_ptr<PartitionLeader>& leader : Leaders()) {
+      if (leader->needs_reappend()) LogIfError(leader->Reappend(), "WAL re-append");
+    }
+  }
+
   Status Maintain(bool force_retention) {
     int64_t now = clock_.NowMs();
     bool retention_due = force_retention || last_retention_ms_ < 0 ||
@@ -194,8 +299,11 @@ class Broker::Impl {
       }
       note(leader->Reconfigure(*settings), "applying topic config");
       note(leader->Roll(options_.flush_ms), "roll");
+      leader->MaybeSaveProducerState();
       if (retention_due) note(leader->ApplyRetention(*settings), "retention");
     }
+    RetryFailedWal();
+    DeleteCoveredWal();
     return first;
   }
 
@@ -243,6 +351,11 @@ class Broker::Impl {
   bool stopping_ = false;
   std::thread thread_;
   std::atomic<int64_t> last_retention_ms_{-1};
+
+  // Last, so that the writer (whose callbacks reach the leaders) stops first.
+  std::atomic<int64_t> wal_in_flight_{0};
+  wal::WalIndex wal_index_;
+  std::unique_ptr<wal::WalWriter> wal_;
 };
 
 Result<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options, MetadataStore& metadata,
@@ -258,7 +371,14 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options, MetadataStor
   // The defaults must themselves be valid topic configs.
   SH_RETURN_IF_ERROR(
       ResolveTopicSettings(options, TopicConfig{}).status().WithContext("broker defaults"));
+  if (options.wal_flush_interval_ms < 0 || options.wal_max_bytes < 1 ||
+      options.wal_put_timeout_ms < 1) {
+    return Status::InvalidArgument(
+        "broker options: wal_flush_interval_ms >= 0, wal_max_bytes >= 1 and "
+        "wal_put_timeout_ms >= 1 required");
+  }
   auto impl = std::make_unique<Impl>(options, metadata, store, clock);
+  SH_RETURN_IF_ERROR(impl->RecoverAndOpenWal());
   return std::unique_ptr<Broker>(new Broker(std::move(options), std::move(impl)));
 }
 
@@ -284,13 +404,17 @@ Status Broker::Stop() {
   if (impl_->thread_.joinable()) impl_->thread_.join();
   // Each leader seals its tail and releases its lease (so another agent can
   // take over at once); one whose seal fails stays, with its lease.
+  // A failed WAL object's entries get one more try, so that they can be sealed.
+  impl_->RetryFailedWal();
   Status first;
   for (const auto& leader : impl_->Leaders()) {
-    Status s = leader->Retire();
+    Status s = leader->Retire(options_.wal_put_timeout_ms + 1000);
     LogIfError(s, "seal at stop");
     if (first.ok() && !s.ok()) first = s;
     if (s.ok()) impl_->Forget(leader);
   }
+  // The sealed tails cover the WAL: a restart replays nothing it need not.
+  impl_->DeleteCoveredWal();
   return first;
 }
 
@@ -435,15 +559,30 @@ Status Broker::AlterTopicConfig(const std::string& name,
 
 // ---- data ----
 
+void Broker::ProduceAsync(const std::string& topic, int32_t partition, ByteView records,
+                          ProduceCallback done) {
+  Result<Impl::Target> target = impl_->Lookup(topic, partition);
+  if (!target.ok()) return done(target.status());
+  target->leader->ProduceAsync(records, target->settings, std::move(done));
+}
+
 Result<ProduceResult> Broker::Produce(const std::string& topic, int32_t partition,
                                       ByteView records) {
-  SH_ASSIGN_OR_RETURN(ProduceResult result,
-                      impl_->WithLeader(topic, partition, [&](Impl::Target& t) {
-                        return t.leader->Produce(records, t.settings);
-                      }));
-  impl_->Notify(topic, partition);
-  return result;
+  for (int attempt = 0;; ++attempt) {
+    auto promise = std::make_shared<std::promise<Result<ProduceResult>>>();
+    std::future<Result<ProduceResult>> future = promise->get_future();
+    ProduceAsync(topic, partition, records,
+                 [promise](Result<ProduceResult> r) { promise->set_value(std::move(r)); });
+    Result<ProduceResult> result = future.get();
+    // A leader retired by Stop() meanwhile is replaced by a new one.
+    if (result.ok() || result.status().code() != ErrorCode::kUnavailable || attempt == 2 ||
+        result.status().message().find("handed back") == std::string::npos) {
+      return result;
+    }
+  }
 }
+
+Result<int64_t> Broker::AllocateProducerId() { return impl_->metadata_.AllocateProducerId(); }
 
 Result<FetchResult> Broker::Fetch(const std::string& topic, int32_t partition, int64_t offset,
                                   size_t max_bytes) {

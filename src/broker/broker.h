@@ -6,11 +6,14 @@
 // or object store: call it from a worker thread (BlockingExecutor), never
 // from a network thread. Thread-safe.
 //
-// Until the write-ahead log exists, a produced batch is acknowledged once it
-// is in the partition's in-memory tail, where fetches see it at once; the
-// tail is sealed into a segment at segment.bytes, at segment.ms, or when it
-// is older than flush_ms, and on Stop(). (Durable acknowledgement is the WAL's
-// job.)
+// Durability (docs/durability.md): a produced batch gets its offsets at once
+// but is acknowledged, and becomes visible to fetches (the high watermark
+// moves), only once the write-ahead log object holding it is durable in the
+// object store (group commit, src/wal). The durable tail is sealed into a
+// segment at segment.bytes, at segment.ms, or when it is older than flush_ms,
+// and on Stop(); WAL objects the segments cover are then deleted. Open()
+// replays this agent's WAL above each partition's last sealed segment before
+// anything is served.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +27,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/status.h"
+#include "broker/producer_state.h"
 #include "metadata/metadata_store.h"
 #include "objstore/object_store.h"
 #include "storage/partition_writer.h"
@@ -56,6 +60,13 @@ struct BrokerOptions {
   // Retention (retention.ms / retention.bytes) runs at most this often
   // (Kafka's log.retention.check.interval.ms, shorter).
   int64_t retention_check_interval_ms = 60'000;
+  // Write-ahead log (group commit): an object at most every
+  // wal_flush_interval_ms after its first entry, or at wal_max_bytes; a Put
+  // slower than wal_put_timeout_ms fails its produce requests.
+  int64_t wal_flush_interval_ms = 2;
+  size_t wal_max_bytes = 8u << 20;
+  int64_t wal_put_timeout_ms = 10'000;
+  int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;
 };
 
 // One topic config entry as DescribeConfigs shows it.
@@ -71,6 +82,12 @@ struct ProduceResult {
   int64_t base_offset = -1;         // offset of the first record of the first batch
   int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
   int64_t log_start_offset = 0;
+  // Idempotent producers: kAccept / kNotIdempotent (written), kDuplicate (a
+  // retry: nothing written, base_offset is the original's), or a refusal
+  // (kOutOfOrder, kStaleEpoch, kInvalid: nothing written, base_offset -1,
+  // the reason in message). The Kafka handler maps refusals to error codes.
+  SequenceVerdict verdict = SequenceVerdict::kNotIdempotent;
+  std::string message;
 };
 
 struct FetchResult {
@@ -126,9 +143,19 @@ class Broker {
                           bool validate_only);
 
   // ---- data ----
+  using ProduceCallback = std::function<void(Result<ProduceResult>)>;
   // Validates records (one or more v2 batches: CRC, magic, sizes; each batch
   // at most max.message.bytes -> TooLarge), applies LogAppendTime if the topic
-  // uses it, appends. NotFound for an unknown topic or partition.
+  // uses it, checks idempotent-producer sequences, assigns offsets and hands
+  // the batches to the WAL. done gets the result once the WAL object is
+  // durable (or the error: Timeout / IOError / Unavailable for a failed WAL
+  // write, all retriable), called on the WAL's flusher thread, or at once on
+  // the calling thread for a request refused before it reached the WAL.
+  // NotFound for an unknown topic or partition. records need only live for
+  // the call. Calls for one partition get offsets in call order.
+  void ProduceAsync(const std::string& topic, int32_t partition, ByteView records,
+                    ProduceCallback done);
+  // ProduceAsync, waiting for the result.
   Result<ProduceResult> Produce(const std::string& topic, int32_t partition, ByteView records);
   // Batches from offset up to about max_bytes (at least one whole batch if
   // any). OutOfRange if offset < log start or offset > high watermark; empty
@@ -151,6 +178,9 @@ class Broker {
   Result<int64_t> DeleteRecords(const std::string& topic, int32_t partition, int64_t offset);
   // The leader epoch of this agent's lease on the partition.
   Result<int32_t> LeaderEpoch(const std::string& topic, int32_t partition);
+
+  // A new idempotent-producer id (InitProducerId), never handed out before.
+  Result<int64_t> AllocateProducerId();
 
   // ---- long polling ----
   // fn is called (on the thread that appended; it must not block) each time

@@ -156,13 +156,20 @@ TEST_F(BrokerTest, FailedSealLosesNothingAndIsRetried) {
   store_.FailAlways(ObjectOp::kPut);
   EXPECT_FALSE(broker_->RunMaintenance().ok());
   EXPECT_FALSE(broker_->Stop().ok());
-  // Still served from the tail, and appends go on.
-  ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(2, 1)).ok());
-  EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, 0)).size(), 5u);
+  // Still served from the tail. An append cannot be made durable while the
+  // store refuses writes (the WAL goes there too): it fails, retriably.
+  Result<ProduceResult> refused = broker_->Produce("t", 0, MakeBatch(2, 1));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().retriable()) << refused.status().ToString();
+  EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, 0)).size(), 3u);
   EXPECT_EQ(metadata_->GetPartition("t", 0)->high_watermark, 0);
   EXPECT_TRUE(Segments("t").empty());
 
   store_.ClearFailures(ObjectOp::kPut);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());  // re-appends the failed WAL entry
+  for (int i = 0; i < 500 && broker_->Offsets("t", 0)->high_watermark < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   ASSERT_TRUE(broker_->RunMaintenance().ok());
   ASSERT_TRUE(broker_->Stop().ok());
   EXPECT_EQ(metadata_->GetPartition("t", 0)->high_watermark, 5);

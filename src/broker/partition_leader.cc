@@ -69,17 +69,25 @@ Result<std::optional<int64_t>> MaxTimestampFrom(const records::RecordBatchView& 
 Result<std::unique_ptr<PartitionLeader>> PartitionLeader::Open(
     const std::string& topic, int32_t partition, const BrokerOptions& options,
     const TopicSettings& settings, MetadataStore& metadata, ObjectStore& store,
-    storage::SegmentCache& cache, const Clock& clock) {
+    storage::SegmentCache& cache, const Clock& clock, WalContext wal) {
   SH_ASSIGN_OR_RETURN(
       PartitionLease lease,
       metadata.AcquireLease(topic, partition, options.agent_id, clock.NowMs(), options.lease_ms));
   SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata.GetPartition(topic, partition));
   std::unique_ptr<PartitionLeader> leader(new PartitionLeader(
-      topic, partition, options, metadata, store, cache, clock, lease, info.log_start_offset));
+      topic, partition, options, metadata, store, cache, clock, lease, info.log_start_offset, wal));
   leader->writer_options_ = settings.WriterOptions(options.block_bytes);
   SH_ASSIGN_OR_RETURN(leader->writer_, storage::PartitionWriter::Open(
                                            topic, partition, store, metadata, &leader->index_,
                                            clock, leader->writer_options_, lease.leader_epoch));
+  leader->next_offset_ = leader->writer_->next_offset();
+  leader->snapshot_sealed_end_ = leader->writer_->high_watermark();
+  // Producer state as of the last seal; Recover() replays the WAL above it.
+  SH_ASSIGN_OR_RETURN(std::vector<ProducerState> states,
+                      metadata.LoadProducerStates(topic, partition));
+  SH_RETURN_IF_ERROR(
+      leader->producers_.Restore(states).WithContext("producer state of " + TP(topic, partition)));
+  SH_RETURN_IF_ERROR(leader->durable_producers_.Restore(states));
   SH_LOG(INFO) << "leading " << TP(topic, partition) << " at epoch " << lease.leader_epoch
                << ", offsets " << info.log_start_offset << ".." << leader->writer_->next_offset();
   return leader;
@@ -88,7 +96,7 @@ Result<std::unique_ptr<PartitionLeader>> PartitionLeader::Open(
 PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const BrokerOptions& options,
                                  MetadataStore& metadata, ObjectStore& store,
                                  storage::SegmentCache& cache, const Clock& clock,
-                                 const PartitionLease& lease, int64_t log_start)
+                                 const PartitionLease& lease, int64_t log_start, WalContext wal)
     : topic_(std::move(topic)),
       partition_(partition),
       options_(options),
@@ -97,12 +105,15 @@ PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const Bro
       cache_(cache),
       clock_(clock),
       epoch_(lease.leader_epoch),
+      wal_(std::move(wal)),
       index_(topic_, partition_, metadata, clock,
              storage::SegmentIndexOptions{.ttl_ms = options.index_ttl_ms}),
       reader_(topic_, partition_, store, index_, cache),
       log_start_(log_start),
       lease_renewed_ms_(clock.NowMs()),
-      lease_expires_ms_(lease.expires_at_ms) {}
+      lease_expires_ms_(lease.expires_at_ms),
+      producers_(options.producer_id_expiration_ms),
+      durable_producers_(options.producer_id_expiration_ms) {}
 
 Status PartitionLeader::CheckOpenLocked() const {
   if (retired_) {
@@ -148,54 +159,6 @@ Status PartitionLeader::MaybeRenewLease() {
   lease_renewed_ms_ = now;
   lease_expires_ms_ = renewed->expires_at_ms;
   return Status::OK();
-}
-
-Result<ProduceResult> PartitionLeader::Produce(ByteView records, const TopicSettings& settings) {
-  const std::string where = "produce to " + TP(topic_, partition_);
-  if (records.empty()) return Status::InvalidArgument(where + ": no record batches");
-  // Magic and size first: an old-format or oversized batch is refused with
-  // its own error rather than as a generic parse failure.
-  for (size_t pos = 0; pos < records.size();) {
-    ByteView rest = records.subspan(pos);
-    if (rest.size() > records::kMagicOffset && rest[records::kMagicOffset] != 2) {
-      return Status::InvalidArgument(where + ": batch at byte " + std::to_string(pos) +
-                                     " has magic " + std::to_string(rest[records::kMagicOffset]) +
-                                     "; only magic 2 (Kafka 0.11+) record batches are supported");
-    }
-    size_t size = records::PeekBatchSize(rest);
-    if (size == 0 || size > rest.size()) break;  // ParseBatches names the framing error
-    if (size > static_cast<size_t>(settings.max_message_bytes)) {
-      return Status::TooLarge(where + ": record batch of " + std::to_string(size) +
-                              " bytes exceeds max.message.bytes " +
-                              std::to_string(settings.max_message_bytes));
-    }
-    pos += size;
-  }
-  SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> views, records::ParseBatches(records));
-  SH_RETURN_IF_ERROR(CheckLease());
-
-  ProduceResult result;
-  Bytes rewritten;
-  ByteView to_append = records;
-  if (settings.log_append_time) {
-    result.log_append_time_ms = clock_.NowMs();
-    rewritten.assign(records.begin(), records.end());
-    for (const records::RecordBatchView& v : views) {
-      size_t pos = static_cast<size_t>(v.bytes().data() - records.data());
-      records::SetLogAppendTime(rewritten.data() + pos, v.size(), result.log_append_time_ms);
-    }
-    to_append = rewritten;
-  }
-  {
-    std::shared_lock lock(writer_mu_);
-    SH_RETURN_IF_ERROR(CheckOpenLocked());
-    SH_ASSIGN_OR_RETURN(storage::AppendResult appended, writer_->Append(to_append));
-    result.base_offset = appended.base_offset;
-  }
-  int64_t unset = -1;
-  tail_since_ms_.compare_exchange_strong(unset, clock_.NowMs());
-  result.log_start_offset = log_start_.load();
-  return result;
 }
 
 Result<Bytes> PartitionLeader::ReadLocked(int64_t offset, size_t max_bytes) {
@@ -461,6 +424,35 @@ Status PartitionLeader::Roll(int64_t flush_ms) {
   return Status::OK();
 }
 
+void PartitionLeader::MaybeSaveProducerState() {
+  std::vector<ProducerState> states;
+  {
+    std::lock_guard lock(append_mu_);
+    int64_t sealed;
+    {
+      std::shared_lock wlock(writer_mu_);
+      if (closed_) return;
+      sealed = writer_->high_watermark();
+    }
+    if (sealed == snapshot_sealed_end_) return;
+    snapshot_sealed_end_ = sealed;
+    int64_t now = clock_.NowMs();
+    producers_.ExpireIdle(now);
+    durable_producers_.ExpireIdle(now);
+    states = durable_producers_.Snapshot(topic_, partition_);
+  }
+  if (states.empty()) return;
+  // Only durable batches are in it, so a restart never takes a batch that
+  // was lost with the process for a duplicate.
+  Status saved = metadata_.SaveProducerStates(states, epoch_);
+  if (!saved.ok()) {
+    SH_LOG(WARN) << "saving producer state of " << TP(topic_, partition_) << ": "
+                 << saved.ToString();
+    std::lock_guard lock(append_mu_);
+    snapshot_sealed_end_ = -1;  // try again after the next roll
+  }
+}
+
 Status PartitionLeader::Reconfigure(const TopicSettings& settings) {
   storage::PartitionWriterOptions want = settings.WriterOptions(options_.block_bytes);
   {
@@ -489,12 +481,37 @@ Status PartitionLeader::Flush() {
   return writer_->Flush();
 }
 
-Status PartitionLeader::Retire() {
+Status PartitionLeader::Retire(int64_t wait_ms) {
+  {
+    // Refuse new produces, then wait for those in flight to become durable
+    // (their records must be in the tail before it is sealed: a later
+    // leader starts at the sealed end).
+    std::unique_lock lock(append_mu_);
+    retiring_ = true;
+    bool drained = drained_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                                        [this] { return in_flight_.empty() || needs_reappend_; });
+    if (!drained || needs_reappend_) {
+      retiring_ = false;
+      return Status::Unavailable("cannot hand back " + TP(topic_, partition_) + ": " +
+                                 std::to_string(in_flight_.size()) +
+                                 " produce request(s) still wait for the WAL");
+    }
+  }
   {
     // Exclusive: no append can slip in between the seal and the close.
     std::unique_lock lock(writer_mu_);
     if (closed_) return Status::OK();
-    SH_RETURN_IF_ERROR(writer_->Flush());
+    Status sealed = writer_->Flush();
+    if (!sealed.ok()) {
+      lock.unlock();
+      std::lock_guard append_lock(append_mu_);
+      retiring_ = false;
+      return sealed;
+    }
+  }
+  MaybeSaveProducerState();
+  {
+    std::unique_lock lock(writer_mu_);
     closed_ = true;
     retired_ = true;
   }

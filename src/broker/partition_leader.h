@@ -10,8 +10,19 @@
 //   Fetch(120) -> the tail batch holding 120 and after
 //   Fetch(130) -> empty;  Fetch(131), Fetch(39) -> OutOfRange
 //
-// The high watermark is the writer's next_offset(): a record is visible as
-// soon as it is in the tail (see broker.h on durability before the WAL).
+// Produce (partition_leader_produce.cc, docs/durability.md): offsets are
+// assigned at once (next_offset_, ahead of the writer), the batches go to the
+// WAL, and only when their WAL object is durable are they appended to the
+// writer's tail. So the writer holds durable records only, and the high
+// watermark, the writer's next_offset(), never passes an un-durable record:
+//
+//   writer: sealed [40, 100)  tail [100, 130)   in flight (WAL) [130, 160)
+//   HW = 130, next offset to assign = 160
+//
+// A failed WAL write answers its requests with the error and keeps the
+// entries (with their offsets and bytes); Reappend() writes them again,
+// unchanged, so that a WAL object which was reported failed but landed
+// anyway agrees with the retry (docs/formats/wal.md).
 // The log start offset is kept in memory (loaded at open, raised by
 // DeleteRecords and retention, which this leader performs itself).
 //
@@ -19,7 +30,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,6 +45,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "broker/broker.h"
+#include "broker/producer_state.h"
 #include "broker/topic_settings.h"
 #include "metadata/metadata_store.h"
 #include "objstore/object_store.h"
@@ -40,10 +54,21 @@
 #include "storage/partition_writer.h"
 #include "storage/segment_cache.h"
 #include "storage/segment_index.h"
+#include "wal/wal_recovery.h"
+#include "wal/wal_writer.h"
 
 namespace sh::broker {
 
-class PartitionLeader {
+// What a leader shares with the broker for its produce path.
+struct WalContext {
+  wal::WalWriter* wal = nullptr;
+  // WAL entries appended whose callback has not finished (all leaders).
+  std::atomic<int64_t>* in_flight = nullptr;
+  // Called (not under any lock) after the high watermark moved.
+  std::function<void(const std::string& topic, int32_t partition)> notify;
+};
+
+class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
  public:
   // Acquires the lease for options.agent_id (Fenced if another agent holds
   // it), then opens the writer at the partition's high watermark.
@@ -52,14 +77,24 @@ class PartitionLeader {
                                                        const TopicSettings& settings,
                                                        MetadataStore& metadata, ObjectStore& store,
                                                        storage::SegmentCache& cache,
-                                                       const Clock& clock);
+                                                       const Clock& clock, WalContext wal);
 
   const std::string& topic() const { return topic_; }
   int32_t partition() const { return partition_; }
   int64_t leader_epoch() const { return epoch_; }
 
-  // Checks and appends producer batches (see Broker::Produce).
-  Result<ProduceResult> Produce(ByteView records, const TopicSettings& settings);
+  // Checks producer batches, assigns offsets and appends them to the WAL;
+  // done runs when they are durable (see Broker::ProduceAsync). Must be
+  // handed to a shared_ptr (shared_from_this).
+  void ProduceAsync(ByteView records, const TopicSettings& settings, Broker::ProduceCallback done);
+  // Start-up: appends the batches recovered from the WAL to the tail (they
+  // must start at the writer's next offset) and replays their producer
+  // state. REQUIRES: nothing produced yet.
+  Status Recover(const wal::RecoveredPartition& recovered);
+  // After a failed WAL write (and WalWriter::Resume()): appends the failed
+  // entries again, unchanged and in order. OK if there was nothing to do.
+  Status Reappend();
+  bool needs_reappend() const;
   Result<FetchResult> Fetch(int64_t offset, size_t max_bytes);
   Result<PartitionOffsets> Offsets() const;
   Result<std::optional<std::pair<int64_t, int64_t>>> OffsetForTimestamp(int64_t timestamp_ms);
@@ -77,10 +112,14 @@ class PartitionLeader {
   Status Reconfigure(const TopicSettings& settings);
   // Seals everything in the tail.
   Status Flush();
-  // Hands the partition back: seals the tail, then stops serving (later calls
+  // Saves the durable producer state (MetadataStore::SaveProducerStates)
+  // if a seal moved the sealed end since the last save.
+  void MaybeSaveProducerState();
+  // Hands the partition back: waits (up to wait_ms) for its WAL entries in
+  // flight, seals the tail, then stops serving (later calls
   // fail with Unavailable, and retired() is true: the caller opens a new
   // leader) and releases the lease. If the seal fails nothing changes.
-  Status Retire();
+  Status Retire(int64_t wait_ms = 15'000);
   bool retired() const { return retired_.load(); }
   // Stops serving: later calls fail with NotFound. The tail is dropped
   // (the topic is being deleted).
@@ -91,7 +130,36 @@ class PartitionLeader {
  private:
   PartitionLeader(std::string topic, int32_t partition, const BrokerOptions& options,
                   MetadataStore& metadata, ObjectStore& store, storage::SegmentCache& cache,
-                  const Clock& clock, const PartitionLease& lease, int64_t log_start);
+                  const Clock& clock, const PartitionLease& lease, int64_t log_start,
+                  WalContext wal);
+
+  // One produce request's batches between offset assignment and durability.
+  struct InFlight {
+    enum class State { kInFlight, kDurable, kFailed };
+    State state = State::kInFlight;
+    wal::WalEntry entry;  // offsets assigned; also the tail's bytes
+    std::vector<std::pair<ProducerBatchHeader, std::pair<int64_t, int64_t>>> producers;
+    ProduceResult result;
+    Broker::ProduceCallback done;  // empty once answered
+  };
+  // A duplicate of a batch not yet durable, answered when it is.
+  struct DuplicateWaiter {
+    int64_t last_offset;
+    ProduceResult result;
+    Broker::ProduceCallback done;
+  };
+  using Answers = std::vector<std::pair<Broker::ProduceCallback, Result<ProduceResult>>>;
+
+  // Assigns offsets and queues the WAL entry. REQUIRES append_mu_ held.
+  Status AppendLocked(const std::vector<records::RecordBatchView>& views, ByteView bytes,
+                      const std::vector<ProducerBatchHeader>& headers, ProduceResult result,
+                      Broker::ProduceCallback& done);  // moved from only on success
+  Status QueueEntryLocked(const std::shared_ptr<InFlight>& entry);
+  // The WAL callback of entry.
+  void OnWalDone(const std::shared_ptr<InFlight>& entry, Status status);
+  // Moves durable entries at the front of in_flight_ into the writer's tail.
+  // REQUIRES append_mu_ held.
+  void ApplyDurableLocked(Answers& answers);
 
   // Sealed batches from offset (PartitionReader) continued into the tail, or
   // the tail alone. REQUIRES writer_mu_ held (shared).
@@ -117,6 +185,7 @@ class PartitionLeader {
   storage::SegmentCache& cache_;
   const Clock& clock_;
   const int64_t epoch_;
+  const WalContext wal_;
 
   storage::SegmentIndex index_;
   storage::PartitionReader reader_;
@@ -135,6 +204,18 @@ class PartitionLeader {
   int64_t lease_renewed_ms_;
   int64_t lease_expires_ms_;
   std::atomic<bool> fenced_{false};
+
+  // The produce path. append_mu_ is taken before writer_mu_, never after.
+  mutable std::mutex append_mu_;
+  std::condition_variable drained_cv_;               // in_flight_ became empty
+  std::deque<std::shared_ptr<InFlight>> in_flight_;  // in offset order
+  int64_t next_offset_ = 0;                          // next offset to assign
+  bool needs_reappend_ = false;                      // some entry is kFailed
+  bool retiring_ = false;                            // Retire() started: refuse produces
+  ProducerStateTable producers_;                     // checked and committed at offset assignment
+  ProducerStateTable durable_producers_;             // only batches that are durable (snapshots)
+  std::vector<DuplicateWaiter> duplicate_waiters_;
+  int64_t snapshot_sealed_end_ = -1;  // sealed end at the last producer-state save
 
   // When the tail became non-empty (-1: empty, as far as we know): Roll()
   // seals a tail older than flush_ms.

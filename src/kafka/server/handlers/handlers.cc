@@ -1,5 +1,6 @@
 #include "kafka/server/handlers/handlers.h"
 
+#include "broker/broker.h"
 #include "kafka/server/handlers/alter_configs_handler.h"
 #include "kafka/server/handlers/create_partitions_handler.h"
 #include "kafka/server/handlers/create_topics_handler.h"
@@ -9,6 +10,7 @@
 #include "kafka/server/handlers/describe_configs_handler.h"
 #include "kafka/server/handlers/fetch_handler.h"
 #include "kafka/server/handlers/incremental_alter_configs_handler.h"
+#include "kafka/server/handlers/init_producer_id_handler.h"
 #include "kafka/server/handlers/list_offsets_handler.h"
 #include "kafka/server/handlers/metadata_handler.h"
 #include "kafka/server/handlers/offset_for_leader_epoch_handler.h"
@@ -32,6 +34,8 @@ std::vector<std::unique_ptr<Handler>> MakeHandlers(broker::Broker& broker,
   handlers.push_back(std::make_unique<CreatePartitionsHandler>(broker));
   handlers.push_back(std::make_unique<IncrementalAlterConfigsHandler>(broker));
   handlers.push_back(std::make_unique<DescribeClusterHandler>(broker, options));
+  handlers.push_back(std::make_unique<InitProducerIdHandler>(
+      [&broker]() -> Result<int64_t> { return broker.AllocateProducerId(); }));
   return handlers;
 }
 

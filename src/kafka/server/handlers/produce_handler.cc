@@ -1,5 +1,10 @@
 #include "kafka/server/handlers/produce_handler.h"
 
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
 #include "base/log.h"
 #include "kafka/protocol/generated/produce.h"
 #include "kafka/server/blocking_executor.h"
@@ -9,6 +14,7 @@ namespace sh::kafka {
 namespace {
 
 using Response = ProduceResponse;
+using Topics = std::vector<Response::TopicProduceResponse>;
 
 Response::PartitionProduceResponse Fail(int32_t index, KafkaError error, std::string message) {
   Response::PartitionProduceResponse out;
@@ -19,30 +25,119 @@ Response::PartitionProduceResponse Fail(int32_t index, KafkaError error, std::st
   return out;
 }
 
-Response::PartitionProduceResponse ProducePartition(broker::Broker& broker,
-                                                    const std::string& topic,
-                                                    const ProduceRequest::PartitionProduceData& p,
-                                                    int16_t acks) {
-  if (acks != 0 && acks != 1 && acks != -1) {
-    return Fail(p.index, KafkaError::kInvalidRequiredAcks,
-                "acks must be -1, 0 or 1, not " + std::to_string(acks));
+KafkaError ErrorForVerdict(broker::SequenceVerdict verdict) {
+  switch (verdict) {
+    case broker::SequenceVerdict::kOutOfOrder:
+      return KafkaError::kOutOfOrderSequenceNumber;
+    case broker::SequenceVerdict::kStaleEpoch:
+      return KafkaError::kInvalidProducerEpoch;
+    case broker::SequenceVerdict::kInvalid:
+      return KafkaError::kInvalidRecord;
+    default:
+      return KafkaError::kNone;
   }
-  if (!p.records || p.records->empty()) {
-    return Fail(p.index, KafkaError::kCorruptMessage, "no records");
-  }
-  Result<broker::ProduceResult> produced = broker.Produce(topic, p.index, *p.records);
+}
+
+Response::PartitionProduceResponse Answer(int32_t index, const std::string& topic,
+                                          const Result<broker::ProduceResult>& produced) {
   if (!produced.ok()) {
-    SH_LOG(DEBUG) << "produce to " << topic << "/" << p.index
+    SH_LOG(DEBUG) << "produce to " << topic << "/" << index
                   << " failed: " << produced.status().ToString();
-    return Fail(p.index, KafkaErrorFor(produced.status(), ApiKey::kProduce),
+    return Fail(index, KafkaErrorFor(produced.status(), ApiKey::kProduce),
                 produced.status().message());
   }
+  if (KafkaError e = ErrorForVerdict(produced->verdict); e != KafkaError::kNone) {
+    return Fail(index, e, produced->message);
+  }
   Response::PartitionProduceResponse out;
-  out.index = p.index;
+  out.index = index;
   out.base_offset = produced->base_offset;
   out.log_append_time_ms = produced->log_append_time_ms;
   out.log_start_offset = produced->log_start_offset;
   return out;
+}
+
+// The responses of one request, filled in by the broker's callbacks (on
+// worker or WAL threads); the last one completes the awaiting coroutine.
+template <typename Handler>
+class PendingProduce {
+ public:
+  PendingProduce(Handler handler, Topics topics, size_t partitions)
+      : work_(asio::make_work_guard(asio::get_associated_executor(handler))),
+        handler_(std::move(handler)),
+        topics_(std::move(topics)),
+        remaining_(partitions) {}
+
+  void Set(size_t t, size_t p, Response::PartitionProduceResponse response) {
+    std::unique_lock lock(mu_);
+    topics_[t].partition_responses[p] = std::move(response);
+    if (--remaining_ > 0) return;
+    lock.unlock();
+    auto ex = work_.get_executor();
+    asio::dispatch(ex, [h = std::move(handler_), r = std::move(topics_)]() mutable {
+      std::move(h)(std::move(r));
+    });
+  }
+
+ private:
+  asio::executor_work_guard<asio::associated_executor_t<Handler>> work_;
+  Handler handler_;
+  std::mutex mu_;
+  Topics topics_;     // guarded by mu_
+  size_t remaining_;  // guarded by mu_
+};
+
+// Starts every partition's produce; the handler gets the responses.
+template <typename Handler>
+void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const ProduceRequest& req,
+                  Handler handler) {
+  Topics topics;
+  size_t partitions = 0;
+  for (const ProduceRequest::TopicProduceData& t : req.topic_data) {
+    Response::TopicProduceResponse topic;
+    topic.name = t.name;
+    topic.partition_responses.resize(t.partition_data.size());
+    partitions += t.partition_data.size();
+    topics.push_back(std::move(topic));
+  }
+  if (partitions == 0) {
+    auto ex = asio::get_associated_executor(handler);
+    asio::post(ex, [h = std::move(handler), r = std::move(topics)]() mutable {
+      std::move(h)(std::move(r));
+    });
+    return;
+  }
+  auto pending =
+      std::make_shared<PendingProduce<Handler>>(std::move(handler), std::move(topics), partitions);
+  // The lookups inside ProduceAsync may block: run them on a worker. req
+  // lives in the awaiting coroutine's frame until the handler runs.
+  asio::post(blocking.pool(), [&broker, &req, pending] {
+    for (size_t ti = 0; ti < req.topic_data.size(); ++ti) {
+      const ProduceRequest::TopicProduceData& t = req.topic_data[ti];
+      for (size_t pi = 0; pi < t.partition_data.size(); ++pi) {
+        const auto& p = t.partition_data[pi];
+        if (req.acks != 0 && req.acks != 1 && req.acks != -1) {
+          pending->Set(ti, pi,
+                       Fail(p.index, KafkaError::kInvalidRequiredAcks,
+                            "acks must be -1, 0 or 1, not " + std::to_string(req.acks)));
+        } else if (req.transactional_id) {
+          // Transactions are not supported: refuse rather than write records
+          // that a read_committed consumer would treat wrongly.
+          pending->Set(ti, pi,
+                       Fail(p.index, KafkaError::kTransactionalIdAuthorizationFailed,
+                            "transactions are not supported"));
+        } else if (!p.records || p.records->empty()) {
+          pending->Set(ti, pi, Fail(p.index, KafkaError::kCorruptMessage, "no records"));
+        } else {
+          broker.ProduceAsync(
+              t.name, p.index, *p.records,
+              [pending, ti, pi, index = p.index, name = t.name](Result<broker::ProduceResult> r) {
+                pending->Set(ti, pi, Answer(index, name, r));
+              });
+        }
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -52,26 +147,11 @@ asio::awaitable<Result<std::optional<Bytes>>> ProduceHandler::Handle(RequestCont
   if (!decoded.ok()) co_return decoded.status();
   ProduceRequest& req = *decoded;
   Response resp;
-  resp.responses = co_await ctx.blocking.Run([&] {
-    std::vector<Response::TopicProduceResponse> topics;
-    for (const ProduceRequest::TopicProduceData& t : req.topic_data) {
-      Response::TopicProduceResponse topic;
-      topic.name = t.name;
-      for (const auto& p : t.partition_data) {
-        if (req.transactional_id) {
-          // Transactions are not supported: refuse rather than write records
-          // that a read_committed consumer would treat wrongly.
-          topic.partition_responses.push_back(
-              Fail(p.index, KafkaError::kTransactionalIdAuthorizationFailed,
-                   "transactions are not supported"));
-          continue;
-        }
-        topic.partition_responses.push_back(ProducePartition(broker_, t.name, p, req.acks));
-      }
-      topics.push_back(std::move(topic));
-    }
-    return topics;
-  });
+  resp.responses = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Topics)>(
+      [this, &ctx, &req](auto handler) {
+        StartProduce(broker_, ctx.blocking, req, std::move(handler));
+      },
+      asio::use_awaitable);
   if (req.acks == 0) co_return std::optional<Bytes>();
   co_return EncodeResponse(ctx, resp);
 }

@@ -6,6 +6,16 @@
 // acks=0 no response is sent, as in Kafka. Each partition's records are
 // validated and appended by the broker; a partition's failure (unknown topic,
 // corrupt batch, too large) is answered for that partition only.
+//
+// Durability (docs/durability.md): the response waits until the broker says
+// every partition's batches are in a durable WAL object. The wait holds no
+// thread: Broker::ProduceAsync is started on a BlockingExecutor worker (it
+// looks up metadata) and its callbacks complete an asio async operation, so
+// any number of requests can wait for one group commit. acks=0 requests wait
+// the same way (without a response), which keeps a connection's requests in
+// order. Idempotent-producer refusals: OUT_OF_ORDER_SEQUENCE_NUMBER,
+// INVALID_PRODUCER_EPOCH, INVALID_RECORD; a retried duplicate is answered
+// with the original offsets.
 #pragma once
 
 #include "broker/broker.h"
