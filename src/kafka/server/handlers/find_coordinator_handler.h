@@ -1,0 +1,32 @@
+// FindCoordinatorHandler: FindCoordinator v0-v4 (API key 10). Every group is
+// coordinated by this agent (its node id and advertised address); v4 answers
+// a batch of keys. Transaction coordinators (key type 1) do not exist:
+// COORDINATOR_NOT_AVAILABLE. See docs/consumer-groups.md.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kafka/protocol/generated/find_coordinator.h"
+#include "kafka/server/handler.h"
+#include "kafka/server/handlers/handlers.h"
+
+namespace sh::kafka {
+
+class FindCoordinatorHandler final : public Handler {
+ public:
+  static constexpr int16_t kMaxSupportedVersion =
+      std::min<int16_t>(FindCoordinatorRequest::kMaxVersion, 4);
+
+  explicit FindCoordinatorHandler(const HandlerOptions& options) : options_(options) {}
+
+  ApiKey api_key() const override { return ApiKey::kFindCoordinator; }
+  int16_t min_version() const override { return FindCoordinatorRequest::kMinVersion; }
+  int16_t max_version() const override { return kMaxSupportedVersion; }
+  asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
+
+ private:
+  const HandlerOptions options_;
+};
+
+}  // namespace sh::kafka

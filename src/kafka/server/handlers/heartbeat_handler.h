@@ -1,0 +1,34 @@
+// HeartbeatHandler: Heartbeat v0-v4 (API key 12). REBALANCE_IN_PROGRESS tells a member to rejoin.
+// See docs/consumer-groups.md.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kafka/protocol/generated/heartbeat.h"
+#include "kafka/server/handler.h"
+
+namespace sh::kafka {
+
+namespace group {
+class GroupCoordinator;
+}
+
+class HeartbeatHandler final : public Handler {
+ public:
+  // Kafka 3.0's highest version; the codec knows later ones.
+  static constexpr int16_t kMaxSupportedVersion =
+      std::min<int16_t>(HeartbeatRequest::kMaxVersion, 4);
+
+  explicit HeartbeatHandler(group::GroupCoordinator& coordinator) : coordinator_(coordinator) {}
+
+  ApiKey api_key() const override { return ApiKey::kHeartbeat; }
+  int16_t min_version() const override { return HeartbeatRequest::kMinVersion; }
+  int16_t max_version() const override { return kMaxSupportedVersion; }
+  asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
+
+ private:
+  group::GroupCoordinator& coordinator_;
+};
+
+}  // namespace sh::kafka

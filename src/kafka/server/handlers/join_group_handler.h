@@ -1,0 +1,34 @@
+// JoinGroupHandler: JoinGroup v0-v7 (API key 11). Waits (as a parked coroutine) for the rebalance
+// to complete; v4+ first joins get MEMBER_ID_REQUIRED (KIP-394). See docs/consumer-groups.md.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kafka/protocol/generated/join_group.h"
+#include "kafka/server/handler.h"
+
+namespace sh::kafka {
+
+namespace group {
+class GroupCoordinator;
+}
+
+class JoinGroupHandler final : public Handler {
+ public:
+  // Kafka 3.0's highest version; the codec knows later ones.
+  static constexpr int16_t kMaxSupportedVersion =
+      std::min<int16_t>(JoinGroupRequest::kMaxVersion, 7);
+
+  explicit JoinGroupHandler(group::GroupCoordinator& coordinator) : coordinator_(coordinator) {}
+
+  ApiKey api_key() const override { return ApiKey::kJoinGroup; }
+  int16_t min_version() const override { return JoinGroupRequest::kMinVersion; }
+  int16_t max_version() const override { return kMaxSupportedVersion; }
+  asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
+
+ private:
+  group::GroupCoordinator& coordinator_;
+};
+
+}  // namespace sh::kafka

@@ -1,0 +1,34 @@
+// OffsetCommitHandler: OffsetCommit v0-v8 (API key 8). Generation and member are checked by the
+// coordinator; offsets and metadata are written to the metadata store. See docs/consumer-groups.md.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kafka/protocol/generated/offset_commit.h"
+#include "kafka/server/handler.h"
+
+namespace sh::kafka {
+
+namespace group {
+class GroupCoordinator;
+}
+
+class OffsetCommitHandler final : public Handler {
+ public:
+  // Kafka 3.0's highest version; the codec knows later ones.
+  static constexpr int16_t kMaxSupportedVersion =
+      std::min<int16_t>(OffsetCommitRequest::kMaxVersion, 8);
+
+  explicit OffsetCommitHandler(group::GroupCoordinator& coordinator) : coordinator_(coordinator) {}
+
+  ApiKey api_key() const override { return ApiKey::kOffsetCommit; }
+  int16_t min_version() const override { return OffsetCommitRequest::kMinVersion; }
+  int16_t max_version() const override { return kMaxSupportedVersion; }
+  asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
+
+ private:
+  group::GroupCoordinator& coordinator_;
+};
+
+}  // namespace sh::kafka

@@ -1,0 +1,34 @@
+// OffsetDeleteHandler: OffsetDelete v0 (API key 47): GROUP_SUBSCRIBED_TO_TOPIC for topics the
+// members consume. See docs/consumer-groups.md.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kafka/protocol/generated/offset_delete.h"
+#include "kafka/server/handler.h"
+
+namespace sh::kafka {
+
+namespace group {
+class GroupCoordinator;
+}
+
+class OffsetDeleteHandler final : public Handler {
+ public:
+  // Kafka 3.0's highest version; the codec knows later ones.
+  static constexpr int16_t kMaxSupportedVersion =
+      std::min<int16_t>(OffsetDeleteRequest::kMaxVersion, 0);
+
+  explicit OffsetDeleteHandler(group::GroupCoordinator& coordinator) : coordinator_(coordinator) {}
+
+  ApiKey api_key() const override { return ApiKey::kOffsetDelete; }
+  int16_t min_version() const override { return OffsetDeleteRequest::kMinVersion; }
+  int16_t max_version() const override { return kMaxSupportedVersion; }
+  asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
+
+ private:
+  group::GroupCoordinator& coordinator_;
+};
+
+}  // namespace sh::kafka
