@@ -84,6 +84,7 @@ class Ownership:
         self.owner = {}
         self.violations = []
         self.assignments = []  # (member, sorted partitions) in order of assignment
+        self.latest = {}  # member -> its latest assignment
 
     def assign(self, member, partitions):
         with self.lock:
@@ -93,6 +94,7 @@ class Ownership:
                     self.violations.append("partition %d given to %s while %s holds it" %
                                            (p, member, holder))
                 self.owner[p] = member
+            self.latest[member] = sorted(partitions)
             self.assignments.append((member, sorted(partitions)))
 
     def revoke(self, member, partitions=None):
@@ -100,6 +102,29 @@ class Ownership:
             for p, holder in list(self.owner.items()):
                 if holder == member and (partitions is None or p in partitions):
                     del self.owner[p]
+            if partitions is None:
+                self.latest.pop(member, None)
+            else:
+                self.latest[member] = [p for p in self.latest.get(member, [])
+                                       if p not in partitions]
+
+    def replace(self, member, partitions):
+        """A client that reports only its new assignments: the member's holdings
+        become `partitions`; overlaps are checked with disjoint() once stable."""
+        with self.lock:
+            for p, holder in list(self.owner.items()):
+                if holder == member:
+                    del self.owner[p]
+            self.latest[member] = sorted(partitions)
+            for p in partitions:
+                self.owner[p] = member
+            self.assignments.append((member, sorted(partitions)))
+
+    def disjoint_cover(self, members, partitions):
+        """Whether the latest assignments of `members` split all partitions with no overlap."""
+        with self.lock:
+            held = [p for m in members for p in self.latest.get(m, [])]
+        return sorted(held) == list(range(partitions))
 
     def held_by(self, member):
         with self.lock:

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Group consumers of confluent-kafka (librdkafka) sharing a 6-partition topic.
+"""Group consumers of one client (--client confluent or kafka-python) sharing a
+6-partition topic.
 
 1. Two members start, a third joins mid-stream and the first leaves
    mid-stream, while a producer writes: every record is consumed (and
@@ -11,6 +12,7 @@
    timeout and its partitions move to the remaining member.
 """
 
+import argparse
 import os
 import signal
 import subprocess
@@ -19,12 +21,17 @@ import threading
 import time
 
 import group_common as gc
-from member import Member
+import member
 
 TOPIC = "groups-shared"
 PARTITIONS = 6
 TOTAL = 1800
 HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = "confluent"
+
+
+def Member(*args, **kwargs):
+    return member.MEMBERS[CLIENT](*args, **kwargs)
 
 
 def check_exactly_once(log, expected_values, what):
@@ -54,17 +61,19 @@ def join_and_leave(agent):
     m1.start()
     m2.start()
     gc.wait_until("m1 and m2 to share the partitions",
-                  lambda: ownership.held_by("m1") and ownership.held_by("m2"))
+                  lambda: ownership.held_by("m1") and ownership.held_by("m2") and
+                  ownership.disjoint_cover(["m1", "m2"], PARTITIONS), timeout_s=60)
     prod = threading.Thread(target=producer, daemon=True)
     prod.start()
     gc.wait_until("the first records to be consumed", lambda: len(log) > 100)
     m3.start()  # joins mid-stream
-    gc.wait_until("m3 to get partitions", lambda: ownership.held_by("m3"))
+    gc.wait_until("m3 to get partitions, split with no overlap",
+                  lambda: ownership.held_by("m3") and
+                  ownership.disjoint_cover(["m1", "m2", "m3"], PARTITIONS), timeout_s=60)
     consumed_before_leave = len(log)
     m1.stop()  # leaves mid-stream
-    gc.wait_until("m2 and m3 to hold every partition",
-                  lambda: len(ownership.held_by("m2")) + len(ownership.held_by("m3")) ==
-                  PARTITIONS)
+    gc.wait_until("m2 and m3 to hold every partition, with no overlap",
+                  lambda: ownership.disjoint_cover(["m2", "m3"], PARTITIONS), timeout_s=60)
     prod.join(gc.WAIT * 4)
     assert not prod.is_alive(), "producer did not finish"
     gc.wait_until("every record to be consumed", lambda: len(log) >= TOTAL, timeout_s=90)
@@ -97,35 +106,54 @@ def resume_from_committed(agent):
         m4.first_offsets, expected_first)
 
 
+class StoppableChild:
+    """A member in its own process, to be frozen with SIGSTOP."""
+
+    def __init__(self, agent, ownership, session_ms):
+        self.assignments = []
+        if CLIENT == "kafkajs":
+            self.member = member.KafkaJsMember("stoppable", agent.bootstrap, "g-evict", TOPIC,
+                                               ownership, [], threading.Lock(),
+                                               session_ms=session_ms)
+            self.member.start()
+            self.proc = self.member.proc
+            self.assigned = lambda: ownership.held_by("stoppable")
+            return
+        self.member = None
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "stoppable_consumer.py"),
+                                      CLIENT, agent.bootstrap, "g-evict", TOPIC, str(session_ms)],
+                                     stdout=subprocess.PIPE, text=True, start_new_session=True)
+        reader = threading.Thread(target=lambda: [self.assignments.append(line.strip())
+                                                  for line in self.proc.stdout], daemon=True)
+        reader.start()
+        self.assigned = lambda: self.assignments and self.assignments[-1] != "assigned "
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
 def eviction(agent):
     ownership, log, lock = gc.Ownership(), [], threading.Lock()
     session_ms = 3000
-    child = subprocess.Popen([sys.executable, os.path.join(HERE, "stoppable_consumer.py"),
-                              agent.bootstrap, "g-evict", TOPIC, str(session_ms)],
-                             stdout=subprocess.PIPE, text=True, start_new_session=True)
-    harness_children = gc.harness._CHILDREN
-    harness_children.append(child)
-    child_assignments = []
-    reader = threading.Thread(target=lambda: [child_assignments.append(line.strip())
-                                              for line in child.stdout], daemon=True)
-    reader.start()
+    child = StoppableChild(agent, ownership, session_ms)
+    gc.harness._CHILDREN.append(child.proc)
     survivor = Member("survivor", agent.bootstrap, "g-evict", TOPIC, ownership, log, lock,
                       session_ms=session_ms)
     try:
-        gc.wait_until("the child to get an assignment", lambda: child_assignments)
+        gc.wait_until("the child to get an assignment", child.assigned, timeout_s=60)
         survivor.start()
         gc.wait_until("the partitions to be split between the two members",
                       lambda: 0 < len(ownership.held_by("survivor")) < PARTITIONS and
-                      child_assignments[-1] not in ("assigned ", ""))
-        os.kill(child.pid, signal.SIGSTOP)  # no more heartbeats, and no LeaveGroup
+                      child.assigned(), timeout_s=60)
+        os.kill(child.proc.pid, signal.SIGSTOP)  # no more heartbeats, and no LeaveGroup
         gc.wait_until("the stopped member to be evicted and its partitions to move",
                       lambda: len(ownership.held_by("survivor")) == PARTITIONS, timeout_s=60)
-        print("child assignments %s; survivor assignments %s" % (
-            child_assignments, ownership.assignments), flush=True)
+        print("child assignments %s; assignments %s" % (child.assignments,
+                                                        ownership.assignments), flush=True)
     finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        harness_children.remove(child)
+        child.kill()
+        gc.harness._CHILDREN.remove(child.proc)
         survivor.stop()
 
 
@@ -137,4 +165,9 @@ def test(agent):
 
 
 if __name__ == "__main__":
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--client", choices=sorted(member.MEMBERS), default="confluent")
+    known, rest = p.parse_known_args()
+    CLIENT = known.client
+    sys.argv = [sys.argv[0]] + rest
     gc.run(test)

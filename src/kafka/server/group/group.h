@@ -56,6 +56,8 @@ class Group {
   const std::string& leader() const { return leader_; }
   size_t size() const { return members_.size(); }
   bool HasMember(const std::string& member_id) const { return members_.count(member_id) > 0; }
+  // Whether KIP-394 member ids handed out are still awaited.
+  bool HasPending() const { return !pending_.empty(); }
   // Monotonic ms when the group last became Empty (retention of its offsets).
   int64_t empty_since_ms() const { return empty_since_ms_; }
   GroupSummary Summary() const;

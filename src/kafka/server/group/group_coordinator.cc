@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <utility>
 
 #include "base/log.h"
@@ -213,7 +214,15 @@ void GroupCoordinator::Tick() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t now = NowMs();
-    for (auto& [id, g] : groups_) g->Tick(now, done);
+    for (auto it = groups_.begin(); it != groups_.end();) {
+      Group& g = *it->second;
+      g.Tick(now, done);
+      // A member-less group is forgotten once its offsets would expire, so
+      // abandoned group ids do not accumulate (its rows go in the sweep).
+      bool idle = g.state() == GroupState::kEmpty && g.size() == 0 && !g.HasPending() &&
+                  now - g.empty_since_ms() >= options_.offsets_retention_ms;
+      it = idle ? groups_.erase(it) : std::next(it);
+    }
   }
   done.RunAll();
 }

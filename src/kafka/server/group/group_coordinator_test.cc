@@ -109,6 +109,19 @@ TEST_F(GroupCoordinatorTest, RetentionDeletesOffsetsOfEmptyGroupsOnly) {
   EXPECT_TRUE(store_->GetGroup("recent").ok());
 }
 
+TEST_F(GroupCoordinatorTest, IdleEmptyGroupsAreForgottenAfterRetention) {
+  auto joined = JoinAndComplete("g");
+  ASSERT_TRUE(joined.has_value());
+  std::vector<KafkaError> errors;
+  coordinator_->Leave("g", {{joined->member_id, std::nullopt}}, &errors);
+  coordinator_->Tick();
+  ASSERT_TRUE(coordinator_->Describe("g").has_value());
+  EXPECT_EQ(coordinator_->Describe("g")->state, GroupState::kEmpty);
+  clock_.AdvanceMs(60'000);
+  coordinator_->Tick();
+  EXPECT_FALSE(coordinator_->Describe("g").has_value());
+}
+
 TEST_F(GroupCoordinatorTest, DeleteRefusesGroupsWithMembers) {
   auto joined = JoinAndComplete("g");
   ASSERT_TRUE(joined.has_value());
