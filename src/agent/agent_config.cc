@@ -107,7 +107,7 @@ const std::vector<Setting>& Settings() {
        "A partition tail older than this is sealed into a segment.", 1, kMaxInt64},
       {"wal.flush_interval_ms", &C::wal_flush_interval_ms,
        "Group commit: a WAL object is written at most this long after its first batch "
-       "arrived; produce responses wait for it.",
+       "arrived (0: as soon as the previous one is done); produce responses wait for it.",
        0, 60'000},
       {"wal.max_bytes", &C::wal_max_bytes,
        "Group commit: a WAL object is written as soon as this many bytes are queued.", 1024,

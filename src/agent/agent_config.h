@@ -51,7 +51,7 @@ struct AgentConfig {
   std::string segment_codec = "lz4";
   int64_t segment_block_bytes = 1 << 20;
   int64_t segment_flush_ms = 1000;
-  int64_t wal_flush_interval_ms = 2;
+  int64_t wal_flush_interval_ms = 0;
   int64_t wal_max_bytes = 8ll << 20;
   int64_t wal_put_timeout_ms = 10'000;
   int64_t retention_ms = 7ll * 24 * 3600 * 1000;

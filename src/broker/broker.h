@@ -60,10 +60,11 @@ struct BrokerOptions {
   // Retention (retention.ms / retention.bytes) runs at most this often
   // (Kafka's log.retention.check.interval.ms, shorter).
   int64_t retention_check_interval_ms = 60'000;
-  // Write-ahead log (group commit): an object at most every
-  // wal_flush_interval_ms after its first entry, or at wal_max_bytes; a Put
+  // Write-ahead log (group commit): an object at most wal_flush_interval_ms
+  // after its first entry, or at wal_max_bytes; with 0, as soon as the
+  // previous object is written (it holds what queued meanwhile). A Put
   // slower than wal_put_timeout_ms fails its produce requests.
-  int64_t wal_flush_interval_ms = 2;
+  int64_t wal_flush_interval_ms = 0;
   size_t wal_max_bytes = 8u << 20;
   int64_t wal_put_timeout_ms = 10'000;
   int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;
