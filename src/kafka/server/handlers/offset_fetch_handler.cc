@@ -21,6 +21,7 @@ struct PartitionAnswer {
   int32_t partition = 0;
   int64_t offset = -1;
   std::string metadata;
+  KafkaError error = KafkaError::kNone;
 };
 
 struct GroupAnswer {
@@ -36,6 +37,14 @@ GroupAnswer FetchGroup(MetadataStore& store, const std::string& group_id,
   Result<std::vector<CommittedOffset>> committed = store.FetchOffsets(group_id);
   if (!committed.ok() && committed.status().code() != ErrorCode::kNotFound) {
     out.error = KafkaErrorFor(committed.status(), ApiKey::kOffsetFetch);
+    // v0-v1 have only per-partition errors: every asked partition carries it.
+    if (wanted.has_value()) {
+      for (const auto& [topic, partitions] : *wanted) {
+        std::vector<PartitionAnswer> answers;
+        for (int32_t p : partitions) answers.push_back({p, -1, "", out.error});
+        out.topics.emplace_back(topic, std::move(answers));
+      }
+    }
     return out;
   }
   if (committed.ok()) {
@@ -85,6 +94,7 @@ std::vector<TopicT> ToWire(const GroupAnswer& answer) {
       wire.partition_index = p.partition;
       wire.committed_offset = p.offset;
       wire.metadata = p.metadata;
+      wire.error_code = Code(p.error);
       t.partitions.push_back(std::move(wire));
     }
     topics.push_back(std::move(t));
