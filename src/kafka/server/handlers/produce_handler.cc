@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -109,32 +111,48 @@ void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const Prod
   }
   auto pending =
       std::make_shared<PendingProduce<Handler>>(std::move(handler), std::move(topics), partitions);
-  // The lookups inside ProduceAsync may block: run them on a worker. req
-  // lives in the awaiting coroutine's frame until the handler runs.
-  asio::post(blocking.pool(), [&broker, &req, pending] {
-    for (size_t ti = 0; ti < req.topic_data.size(); ++ti) {
-      const ProduceRequest::TopicProduceData& t = req.topic_data[ti];
-      for (size_t pi = 0; pi < t.partition_data.size(); ++pi) {
-        const auto& p = t.partition_data[pi];
-        if (req.acks != 0 && req.acks != 1 && req.acks != -1) {
-          pending->Set(ti, pi,
-                       Fail(p.index, KafkaError::kInvalidRequiredAcks,
-                            "acks must be -1, 0 or 1, not " + std::to_string(req.acks)));
-        } else if (req.transactional_id) {
-          // Transactions are not supported: refuse rather than write records
-          // that a read_committed consumer would treat wrongly.
-          pending->Set(ti, pi,
-                       Fail(p.index, KafkaError::kTransactionalIdAuthorizationFailed,
-                            "transactions are not supported"));
-        } else if (!p.records || p.records->empty()) {
-          pending->Set(ti, pi, Fail(p.index, KafkaError::kCorruptMessage, "no records"));
-        } else {
-          broker.ProduceAsync(
-              t.name, p.index, *p.records,
-              [pending, ti, pi, index = p.index, name = t.name](Result<broker::ProduceResult> r) {
-                pending->Set(ti, pi, Answer(index, name, r));
-              });
-        }
+  // What the worker needs, taken now: once the last partition is answered the
+  // awaiting coroutine resumes (on another thread) and req is destroyed, so
+  // the worker must not read req after its last call. Record bytes are read
+  // only inside ProduceAsync, before that partition's answer.
+  struct Item {
+    size_t ti, pi;
+    std::string topic;
+    int32_t index;
+    std::optional<ByteView> records;
+  };
+  std::vector<Item> items;
+  for (size_t ti = 0; ti < req.topic_data.size(); ++ti) {
+    const ProduceRequest::TopicProduceData& t = req.topic_data[ti];
+    for (size_t pi = 0; pi < t.partition_data.size(); ++pi) {
+      const auto& p = t.partition_data[pi];
+      std::optional<ByteView> records;
+      if (p.records) records = ByteView(*p.records);
+      items.push_back({ti, pi, t.name, p.index, records});
+    }
+  }
+  const int16_t acks = req.acks;
+  const bool transactional = req.transactional_id.has_value();
+  // The lookups inside ProduceAsync may block: run them on a worker.
+  asio::post(blocking.pool(), [&broker, items = std::move(items), acks, transactional, pending] {
+    for (const Item& item : items) {
+      if (acks != 0 && acks != 1 && acks != -1) {
+        pending->Set(item.ti, item.pi,
+                     Fail(item.index, KafkaError::kInvalidRequiredAcks,
+                          "acks must be -1, 0 or 1, not " + std::to_string(acks)));
+      } else if (transactional) {
+        // Transactions are not supported: refuse rather than write records
+        // that a read_committed consumer would treat wrongly.
+        pending->Set(item.ti, item.pi,
+                     Fail(item.index, KafkaError::kTransactionalIdAuthorizationFailed,
+                          "transactions are not supported"));
+      } else if (!item.records || item.records->empty()) {
+        pending->Set(item.ti, item.pi, Fail(item.index, KafkaError::kCorruptMessage, "no records"));
+      } else {
+        broker.ProduceAsync(
+            item.topic, item.index, *item.records,
+            [pending, ti = item.ti, pi = item.pi, index = item.index, name = item.topic](
+                Result<broker::ProduceResult> r) { pending->Set(ti, pi, Answer(index, name, r)); });
       }
     }
   });
