@@ -22,6 +22,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
+#include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/group_handlers.h"
 #include "kafka/server/handlers/handlers.h"
 #include "kafka/server/server.h"
 #include "metadata/cached_metadata_store.h"
@@ -127,9 +129,17 @@ int RunAgent(const AgentConfig& config) {
   handler_options.node_id = static_cast<int32_t>(config.node_id);
   handler_options.advertised_host = adv_host;
   handler_options.advertised_port = adv_port;
-  kafka::Server server(ServerOptionsFor(config, listen_host, listen_port),
-                       kafka::MakeHandlers(**broker, handler_options));
+  // Consumer groups: membership in memory, committed offsets in metadata.
+  kafka::group::GroupCoordinator coordinator(cached, *SystemClock::Get());
+  coordinator.Start();
+  std::vector<std::unique_ptr<kafka::Handler>> handlers =
+      kafka::MakeHandlers(**broker, handler_options);
+  for (auto& h : kafka::MakeGroupHandlers(coordinator, handler_options)) {
+    handlers.push_back(std::move(h));
+  }
+  kafka::Server server(ServerOptionsFor(config, listen_host, listen_port), std::move(handlers));
   if (Status st = server.Start(); !st.ok()) {
+    coordinator.Stop();
     (void)(*broker)->Stop();
     return fail(st);
   }
@@ -138,7 +148,9 @@ int RunAgent(const AgentConfig& config) {
                << ")";
 
   shutdown.Wait();
-  // Stop accepting and answer what was read, then seal the tails.
+  // Answer parked JoinGroup/SyncGroup requests (NOT_COORDINATOR), stop
+  // accepting and answer what was read, then seal the tails.
+  coordinator.Stop();
   server.Stop();
   if (Status st = (*broker)->Stop(); !st.ok()) return fail(st);
   SH_LOG(INFO) << "streamhouse stopped";

@@ -272,6 +272,7 @@ void Connection::Finish(Slot& slot, std::optional<Bytes> body) {
   }
   slot.done = true;
   Notify(writer_wake_);
+  Notify(handler_wake_);
 }
 
 asio::awaitable<void> Connection::HandleLoop() {
@@ -282,8 +283,14 @@ asio::awaitable<void> Connection::HandleLoop() {
     if (closed_ || failed_ || pending_.empty()) break;
     std::shared_ptr<Slot> slot = std::move(pending_.front());
     pending_.pop_front();
-    ++running_loops_;  // Process ends with LoopDone, as in concurrent mode
-    co_await Process(std::move(slot));
+    // Process ends with LoopDone, as in concurrent mode. The next request
+    // starts when this one is done, or earlier if its handler releases the
+    // order (RequestContext::release_order).
+    ++running_loops_;
+    Spawn(Process(slot), "request");
+    while (!slot->done && !slot->released && !closed_ && !failed_) {
+      co_await Wait(handler_wake_);
+    }
   }
   pending_.clear();
   LoopDone();
@@ -295,7 +302,15 @@ asio::awaitable<void> Connection::Process(std::shared_ptr<Slot> slot) {
   try {
     if (!closed_) {
       RequestContext ctx{slot->header, ByteView(slot->frame).subspan(slot->body_offset), peer_,
-                         server_.blocking()};
+                         server_.blocking(), nullptr};
+      if (!server_.options().concurrent_requests) {
+        ctx.release_order = [self = shared_from_this(), slot] {
+          asio::post(self->socket_.get_executor(), [self, slot] {
+            slot->released = true;
+            Notify(self->handler_wake_);
+          });
+        };
+      }
       Result<std::optional<Bytes>> r = co_await slot->handler->Handle(ctx);
       if (r.ok()) {
         body = std::move(r).value();

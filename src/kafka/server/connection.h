@@ -54,6 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     size_t body_offset = 0;  // where the request body starts in frame
     Handler* handler = nullptr;
     bool done = false;         // the response (if any) is ready
+    bool released = false;     // serial mode: the handler let the next request start
     bool close_after = false;  // close the connection instead of answering
     Bytes head;                // size prefix + response header
     std::optional<Bytes> body;

@@ -12,6 +12,7 @@
 
 #include <asio.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,12 @@ struct RequestContext {
   ByteView body;                // the request after its header
   std::string peer;             // "127.0.0.1:53412", for logs
   BlockingExecutor& blocking;
+  // Requests of one connection are handled one at a time, in order. A
+  // handler whose order-sensitive part is done early (Produce: offsets
+  // assigned, now waiting for durability) may call this, from any thread, to
+  // let the connection start its next request; responses are still written
+  // in request order. Empty when the server handles requests concurrently.
+  std::function<void()> release_order;
 };
 
 class Handler {

@@ -51,7 +51,7 @@ class CoreHandlersTest : public ::testing::Test {
     header.request_api_key = Req::kApiKey;
     header.request_api_version = version;
     header.correlation_id = 7;
-    RequestContext ctx{header, body, "test", blocking_};
+    RequestContext ctx{header, body, "test", blocking_, nullptr};
     std::optional<Result<std::optional<Bytes>>> out;
     asio::co_spawn(
         io_, [&]() -> asio::awaitable<void> { out.emplace(co_await handler.Handle(ctx)); },

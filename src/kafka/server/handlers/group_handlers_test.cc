@@ -69,7 +69,7 @@ class GroupHandlersTest : public ::testing::Test {
     header.request_api_key = Req::kApiKey;
     header.request_api_version = version;
     header.client_id = "test-client";
-    RequestContext ctx{header, ByteView(body), "127.0.0.1:4000", blocking_};
+    RequestContext ctx{header, ByteView(body), "127.0.0.1:4000", blocking_, nullptr};
     std::optional<Result<std::optional<Bytes>>> out;
     asio::io_context io;
     asio::co_spawn(

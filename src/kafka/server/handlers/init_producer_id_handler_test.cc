@@ -38,7 +38,7 @@ class InitProducerIdHandlerTest : public ::testing::Test {
     header.request_api_version = version;
     header.correlation_id = 11;
     header.client_id = "idempotent-test";
-    RequestContext ctx{header, ByteView(body), "127.0.0.1:1", blocking_};
+    RequestContext ctx{header, ByteView(body), "127.0.0.1:1", blocking_, nullptr};
     std::optional<Result<std::optional<Bytes>>> out;
     asio::io_context io;
     asio::co_spawn(

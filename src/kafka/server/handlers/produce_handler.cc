@@ -1,5 +1,6 @@
 #include "kafka/server/handlers/produce_handler.h"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -92,7 +93,7 @@ class PendingProduce {
 // Starts every partition's produce; the handler gets the responses.
 template <typename Handler>
 void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const ProduceRequest& req,
-                  Handler handler) {
+                  std::function<void()> release_order, Handler handler) {
   Topics topics;
   size_t partitions = 0;
   for (const ProduceRequest::TopicProduceData& t : req.topic_data) {
@@ -134,7 +135,8 @@ void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const Prod
   const int16_t acks = req.acks;
   const bool transactional = req.transactional_id.has_value();
   // The lookups inside ProduceAsync may block: run them on a worker.
-  asio::post(blocking.pool(), [&broker, items = std::move(items), acks, transactional, pending] {
+  asio::post(blocking.pool(), [&broker, items = std::move(items), acks, transactional, pending,
+                               release_order = std::move(release_order)] {
     for (const Item& item : items) {
       if (acks != 0 && acks != 1 && acks != -1) {
         pending->Set(item.ti, item.pi,
@@ -155,6 +157,10 @@ void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const Prod
                 Result<broker::ProduceResult> r) { pending->Set(ti, pi, Answer(index, name, r)); });
       }
     }
+    // Every partition has its offsets (the WAL entries are queued in order):
+    // the connection may start its next request while this one waits for
+    // durability. Its response still goes out first.
+    if (release_order) release_order();
   });
 }
 
@@ -167,7 +173,7 @@ asio::awaitable<Result<std::optional<Bytes>>> ProduceHandler::Handle(RequestCont
   Response resp;
   resp.responses = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Topics)>(
       [this, &ctx, &req](auto handler) {
-        StartProduce(broker_, ctx.blocking, req, std::move(handler));
+        StartProduce(broker_, ctx.blocking, req, ctx.release_order, std::move(handler));
       },
       asio::use_awaitable);
   if (req.acks == 0) co_return std::optional<Bytes>();

@@ -67,7 +67,7 @@ class ProduceHandlerTest : public ::testing::Test {
     asio::co_spawn(
         io_,
         [this, body, header, promise]() -> asio::awaitable<void> {
-          RequestContext ctx{*header, *body, "test", blocking_};
+          RequestContext ctx{*header, *body, "test", blocking_, nullptr};
           promise->set_value(co_await produce_->Handle(ctx));
         },
         asio::detached);
