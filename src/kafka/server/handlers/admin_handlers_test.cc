@@ -26,6 +26,7 @@
 #include "kafka/server/handlers/delete_topics_handler.h"
 #include "kafka/server/handlers/describe_cluster_handler.h"
 #include "kafka/server/handlers/describe_configs_handler.h"
+#include "kafka/server/handlers/handler_test_util.h"
 #include "kafka/server/handlers/incremental_alter_configs_handler.h"
 #include "kafka/server/handlers/offset_for_leader_epoch_handler.h"
 #include "metadata/sqlite_metadata_store.h"
@@ -82,22 +83,7 @@ class AdminHandlersTest : public ::testing::Test {
   }
 
   Result<std::optional<Bytes>> Run(Handler& h, const Bytes& body, int16_t version) {
-    RequestHeader header;
-    header.request_api_key = static_cast<int16_t>(h.api_key());
-    header.request_api_version = version;
-    header.correlation_id = 7;
-    header.client_id = "admin-test";
-    RequestContext ctx{header, ByteView(body), "127.0.0.1:1", blocking_, nullptr};
-    std::optional<Result<std::optional<Bytes>>> out;
-    asio::io_context io;
-    asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { out.emplace(co_await h.Handle(ctx)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io.run();
-    if (!out.has_value()) return Status::Internal("handler did not finish");
-    return std::move(*out);
+    return testing::RunHandler(h, body, version, blocking_, "admin-test");
   }
 
   void MakeTopic(const std::string& name, int32_t partitions,

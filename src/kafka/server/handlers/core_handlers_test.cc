@@ -13,6 +13,7 @@
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/handlers/fetch_handler.h"
+#include "kafka/server/handlers/handler_test_util.h"
 #include "kafka/server/handlers/list_offsets_handler.h"
 #include "kafka/server/handlers/metadata_handler.h"
 #include "kafka/server/handlers/produce_handler.h"
@@ -47,21 +48,11 @@ class CoreHandlersTest : public ::testing::Test {
     ByteWriter w;
     EXPECT_TRUE(req.Encode(w, version).ok());
     Bytes body = w.Take();
-    RequestHeader header;
-    header.request_api_key = Req::kApiKey;
-    header.request_api_version = version;
-    header.correlation_id = 7;
-    RequestContext ctx{header, body, "test", blocking_, nullptr};
-    std::optional<Result<std::optional<Bytes>>> out;
-    asio::co_spawn(
-        io_, [&]() -> asio::awaitable<void> { out.emplace(co_await handler.Handle(ctx)); },
-        asio::detached);
-    io_.restart();
-    io_.run_for(limit);
-    EXPECT_TRUE(out.has_value()) << "handler did not finish";
-    if (!out) return std::nullopt;
-    EXPECT_TRUE(out->ok()) << out->status().ToString();
-    return out->ok() ? **out : std::nullopt;
+    EXPECT_EQ(Req::kApiKey, static_cast<int16_t>(handler.api_key()));
+    Result<std::optional<Bytes>> out =
+        testing::RunHandler(handler, body, version, blocking_, "test-client", limit);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? *out : std::nullopt;
   }
 
   template <typename Resp, typename Req>
@@ -87,8 +78,7 @@ class CoreHandlersTest : public ::testing::Test {
   }
 
   ProduceResponse::PartitionProduceResponse Produce(int32_t partition, Bytes records,
-                                                    int16_t version = 9,
-                                                    std::string topic = "t") {
+                                                    int16_t version = 9, std::string topic = "t") {
     ProduceRequest req;
     req.acks = -1;
     req.timeout_ms = 1000;
@@ -118,7 +108,6 @@ class CoreHandlersTest : public ::testing::Test {
   MemoryObjectStore store_;
   std::unique_ptr<broker::Broker> broker_;
   BlockingExecutor blocking_{2};
-  asio::io_context io_;
   std::unique_ptr<ProduceHandler> produce_;
   std::unique_ptr<FetchHandler> fetch_;
   std::unique_ptr<ListOffsetsHandler> list_offsets_;
@@ -157,8 +146,7 @@ TEST_F(CoreHandlersTest, ProduceReportsOffsetsAndErrorsPerPartition) {
   Bytes corrupt = Batch(2);
   corrupt.back() ^= 1;
   EXPECT_EQ(Produce(0, corrupt).error_code, Code(KafkaError::kCorruptMessage));
-  EXPECT_EQ(Produce(0, Batch(1), 9, "nope").error_code,
-            Code(KafkaError::kUnknownTopicOrPartition));
+  EXPECT_EQ(Produce(0, Batch(1), 9, "nope").error_code, Code(KafkaError::kUnknownTopicOrPartition));
   EXPECT_EQ(Produce(9, Batch(1)).error_code, Code(KafkaError::kUnknownTopicOrPartition));
   std::string big(2 << 20, 'x');
   records::BatchBuilder b;

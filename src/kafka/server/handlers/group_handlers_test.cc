@@ -2,6 +2,7 @@
 // codec at several versions, answered by the handlers over a real
 // GroupCoordinator and SQLite store, the responses decoded and checked.
 #include "kafka/server/handlers/group_handlers.h"
+#include "kafka/server/handlers/handler_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -65,23 +66,11 @@ class GroupHandlersTest : public ::testing::Test {
     Handler& h = *handlers_.at(static_cast<ApiKey>(Req::kApiKey));
     EXPECT_GE(version, h.min_version());
     EXPECT_LE(version, h.max_version());
-    RequestHeader header;
-    header.request_api_key = Req::kApiKey;
-    header.request_api_version = version;
-    header.client_id = "test-client";
-    RequestContext ctx{header, ByteView(body), "127.0.0.1:4000", blocking_, nullptr};
-    std::optional<Result<std::optional<Bytes>>> out;
-    asio::io_context io;
-    asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { out.emplace(co_await h.Handle(ctx)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io.run();
+    Result<std::optional<Bytes>> out = testing::RunHandler(h, body, version, blocking_);
     Resp resp;
-    EXPECT_TRUE(out.has_value() && out->ok() && out->value().has_value());
-    if (!out.has_value() || !out->ok() || !out->value().has_value()) return resp;
-    Status dec = DecodeExact(ByteView(*out->value()), version, resp);
+    EXPECT_TRUE(out.ok() && out->has_value()) << out.status().ToString();
+    if (!out.ok() || !out->has_value()) return resp;
+    Status dec = DecodeExact(ByteView(**out), version, resp);
     EXPECT_TRUE(dec.ok()) << dec.ToString();
     return resp;
   }

@@ -16,6 +16,7 @@
 
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
+#include "kafka/server/handlers/handler_test_util.h"
 
 namespace sh::kafka {
 namespace {
@@ -33,22 +34,7 @@ class InitProducerIdHandlerTest : public ::testing::Test {
   }};
 
   Result<std::optional<Bytes>> Run(const Bytes& body, int16_t version) {
-    RequestHeader header;
-    header.request_api_key = static_cast<int16_t>(handler_.api_key());
-    header.request_api_version = version;
-    header.correlation_id = 11;
-    header.client_id = "idempotent-test";
-    RequestContext ctx{header, ByteView(body), "127.0.0.1:1", blocking_, nullptr};
-    std::optional<Result<std::optional<Bytes>>> out;
-    asio::io_context io;
-    asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { out.emplace(co_await handler_.Handle(ctx)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io.run();
-    if (!out.has_value()) return Status::Internal("handler did not finish");
-    return std::move(*out);
+    return testing::RunHandler(handler_, body, version, blocking_, "idempotent-test");
   }
 
   InitProducerIdResponse Call(const InitProducerIdRequest& req, int16_t version) {
