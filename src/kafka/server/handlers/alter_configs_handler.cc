@@ -9,7 +9,6 @@
 #include "broker/broker.h"
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
-#include "kafka/server/handlers/create_topics_handler.h"
 #include "kafka/server/handlers/describe_configs_handler.h"
 
 namespace sh::kafka {
@@ -44,16 +43,8 @@ AlterConfigsResponse AlterConfigsHandler::Answer(const AlterConfigsRequest& req)
 }
 
 ResourceResult AlterConfigsHandler::AlterOne(const Resource& res, bool validate_only) {
-  if (res.resource_type == kResourceBroker) {
-    return Failed(res, KafkaError::kInvalidRequest,
-                  "broker configs are static: set them in the agent's configuration");
-  }
-  if (res.resource_type != kResourceTopic) {
-    return Failed(res, KafkaError::kInvalidRequest,
-                  "unsupported resource type " + std::to_string(res.resource_type));
-  }
-  if (Status valid = ValidateTopicName(res.resource_name); !valid.ok()) {
-    return Failed(res, KafkaError::kInvalidTopicException, valid.message());
+  if (std::optional<AlterRefusal> refusal = RefuseAlter(res.resource_type, res.resource_name)) {
+    return Failed(res, refusal->error, refusal->message);
   }
   std::map<std::string, std::string> set;
   for (const auto& c : res.configs) {

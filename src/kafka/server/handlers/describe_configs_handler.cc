@@ -225,4 +225,19 @@ ResourceResult DescribeConfigsHandler::DescribeBroker(const Resource& res, bool 
   return out;
 }
 
+std::optional<AlterRefusal> RefuseAlter(int8_t resource_type, const std::string& resource_name) {
+  if (resource_type == kResourceBroker) {
+    return AlterRefusal{KafkaError::kInvalidRequest,
+                        "broker configs are static: set them in the agent's configuration"};
+  }
+  if (resource_type != kResourceTopic) {
+    return AlterRefusal{KafkaError::kInvalidRequest,
+                        "unsupported resource type " + std::to_string(resource_type)};
+  }
+  if (Status valid = ValidateTopicName(resource_name); !valid.ok()) {
+    return AlterRefusal{KafkaError::kInvalidTopicException, valid.message()};
+  }
+  return std::nullopt;
+}
+
 }  // namespace sh::kafka

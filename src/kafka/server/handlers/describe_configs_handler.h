@@ -14,11 +14,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "kafka/protocol/generated/describe_configs.h"
+#include "kafka/server/errors.h"
 #include "kafka/server/handler.h"
 
 namespace sh::broker {
@@ -32,6 +34,15 @@ namespace sh::kafka {
 // Kafka's ConfigResource.Type.
 inline constexpr int8_t kResourceTopic = 2;
 inline constexpr int8_t kResourceBroker = 4;
+
+// Why AlterConfigs / IncrementalAlterConfigs refuse a resource: only topic
+// configs are alterable (broker settings come from the agent's
+// configuration), and the topic name must be legal. nullopt: go ahead.
+struct AlterRefusal {
+  KafkaError error;
+  std::string message;
+};
+std::optional<AlterRefusal> RefuseAlter(int8_t resource_type, const std::string& resource_name);
 
 // Kafka's DescribeConfigsResponse.ConfigSource.
 inline constexpr int8_t kSourceDynamicTopic = 1;
