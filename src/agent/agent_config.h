@@ -63,6 +63,36 @@ struct AgentConfig {
   int64_t lease_ms = 30'000;
   std::string log_level = "info";
 
+  // Backends (docs/deployment.md). Empty URLs mean the embedded defaults:
+  // sqlite://DATA_DIR/metadata.db and file://DATA_DIR.
+  std::string metadata_url;
+  int64_t metadata_pool_size = 8;
+  std::string storage_url;
+  std::string s3_endpoint;  // empty: AWS (https://s3.REGION.amazonaws.com)
+  std::string s3_region;    // empty: $AWS_REGION, else us-east-1
+  bool s3_path_style = false;
+  std::string s3_access_key_id;      // empty: $AWS_ACCESS_KEY_ID
+  std::string s3_secret_access_key;  // empty: $AWS_SECRET_ACCESS_KEY
+  int64_t s3_request_timeout_ms = 30'000;
+  int64_t s3_max_retries = 5;
+
+  // Consumer groups (docs/consumer-groups.md).
+  int64_t group_initial_rebalance_delay_ms = 300;
+  int64_t group_min_session_timeout_ms = 6'000;
+  int64_t group_max_session_timeout_ms = 1'800'000;
+  int64_t group_max_size = 0;
+  int64_t offsets_retention_ms = 7ll * 24 * 3600 * 1000;
+  int64_t offsets_retention_check_interval_ms = 600'000;
+
+  // metadata_url, or the embedded default under data_dir.
+  std::string effective_metadata_url() const {
+    return metadata_url.empty() ? "sqlite://" + data_dir + "/metadata.db" : metadata_url;
+  }
+  // storage_url, or the embedded default (data_dir).
+  std::string effective_storage_url() const {
+    return storage_url.empty() ? "file://" + data_dir : storage_url;
+  }
+
   // kafka_advertised, or kafka_listen when that is empty.
   std::string advertised() const {
     return kafka_advertised.empty() ? kafka_listen : kafka_advertised;

@@ -71,6 +71,17 @@ kafka::ServerOptions ServerOptionsFor(const AgentConfig& c, const std::string& h
   return o;
 }
 
+kafka::group::GroupCoordinatorOptions GroupOptionsFor(const AgentConfig& c) {
+  kafka::group::GroupCoordinatorOptions o;
+  o.group.initial_rebalance_delay_ms = c.group_initial_rebalance_delay_ms;
+  o.group.min_session_timeout_ms = static_cast<int32_t>(c.group_min_session_timeout_ms);
+  o.group.max_session_timeout_ms = static_cast<int32_t>(c.group_max_session_timeout_ms);
+  o.group.max_size = static_cast<size_t>(c.group_max_size);
+  o.offsets_retention_ms = c.offsets_retention_ms;
+  o.offsets_retention_check_interval_ms = c.offsets_retention_check_interval_ms;
+  return o;
+}
+
 // Catches SIGINT and SIGTERM from construction on (so that one arriving
 // while the agent starts is not lost); Wait() blocks until one arrives.
 class ShutdownSignal {
@@ -130,7 +141,7 @@ int RunAgent(const AgentConfig& config) {
   handler_options.advertised_host = adv_host;
   handler_options.advertised_port = adv_port;
   // Consumer groups: membership in memory, committed offsets in metadata.
-  kafka::group::GroupCoordinator coordinator(cached, *SystemClock::Get());
+  kafka::group::GroupCoordinator coordinator(cached, *SystemClock::Get(), GroupOptionsFor(config));
   coordinator.Start();
   std::vector<std::unique_ptr<kafka::Handler>> handlers =
       kafka::MakeHandlers(**broker, handler_options);
