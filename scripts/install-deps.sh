@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git python3
   libgtest-dev libgmock-dev libbenchmark-dev
   liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev
-  libsqlite3-dev libpq-dev libcurl4-openssl-dev libasio-dev libtomlplusplus-dev
+  libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev libasio-dev libtomlplusplus-dev
   librdkafka-dev kcat
 )
 
