@@ -54,10 +54,14 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PgConnectSpec&
   // timeout never becomes "wait forever" (0).
   std::string timeout =
       std::to_string(std::max<int64_t>(1, (spec.connect_timeout_ms + 999) / 1000));
-  // application_name first so the URL may override it; connect_timeout after
-  // the expanded URL so the option wins.
-  const char* keys[] = {"application_name", "dbname", "connect_timeout", nullptr};
-  const char* values[] = {"streamhouse", spec.url.c_str(), timeout.c_str(), nullptr};
+  // Defaults first, so the URL may override them; connect_timeout after the
+  // expanded URL so the option wins. TCP keepalives make a server that
+  // vanished without closing the socket (host down, network cut) show up as
+  // a lost connection within about a minute instead of a call hanging.
+  const char* keys[] = {"application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "dbname",     "connect_timeout", nullptr};
+  const char* values[] = {"streamhouse",   "1",    "30", "10", "3", spec.url.c_str(),
+                          timeout.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status::Internal("connect to metadata database: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -141,10 +145,14 @@ Status PgConnection::ExecScript(const std::string& what, const char* sql) {
 bool PgConnection::Broken() {
   if (broken_) return true;
   // An idle session killed by the server has left a FATAL message and an
-  // EOF in the socket; reading them now turns the status to CONNECTION_BAD.
-  if (PQstatus(conn_) != CONNECTION_OK || PQconsumeInput(conn_) == 0 ||
-      PQstatus(conn_) != CONNECTION_OK) {
-    broken_ = true;
+  // EOF in the socket. One PQconsumeInput reads the message, a second meets
+  // the EOF and turns the status to CONNECTION_BAD. libpq's socket is
+  // non-blocking, so on a healthy connection each is one empty read.
+  for (int i = 0; i < 2 && !broken_; ++i) {
+    if (PQstatus(conn_) != CONNECTION_OK || PQconsumeInput(conn_) == 0 ||
+        PQstatus(conn_) != CONNECTION_OK) {
+      broken_ = true;
+    }
   }
   return broken_;
 }

@@ -10,7 +10,7 @@ namespace {
 
 // As in the SQLite store: bounds the rows one CreateTopic/AddPartitions inserts.
 constexpr int32_t kMaxPartitions = 100'000;
-constexpr int kMaxPoolSize = 1'000;
+constexpr int kMaxPoolSize = 1'024;
 constexpr size_t kMaxIdentifierBytes = 63;  // PostgreSQL's NAMEDATALEN - 1
 
 constexpr const char* kSegmentColumns =

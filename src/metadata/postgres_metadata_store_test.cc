@@ -122,6 +122,12 @@ SegmentInfo Segment(const std::string& topic, int32_t partition, int64_t base, i
   return s;
 }
 
+// Two stores on one schema, as two agents of one cluster have.
+std::pair<std::unique_ptr<MetadataStore>, std::unique_ptr<MetadataStore>> TwoAgents(
+    const std::string& schema) {
+  return {OpenOrNull(Options(schema, 2)), OpenOrNull(Options(schema, 2))};
+}
+
 // Runs fn on n threads released together; joins them.
 void RunTogether(int n, const std::function<void(int)>& fn) {
   std::atomic<int> ready{0};
@@ -264,10 +270,8 @@ TEST(PostgresMetadataStoreTest, CallCutOffMidStatementIsUnavailableAndNextWorks)
 
 TEST(PostgresMetadataStoreTest, ConcurrentAcquireLeaseHasOneWinner) {
   const std::string schema = FreshSchema("lease");
-  auto a = OpenOrNull(Options(schema, 2));
-  auto b = OpenOrNull(Options(schema, 2));
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(b, nullptr);
+  auto [a, b] = TwoAgents(schema);
+  ASSERT_TRUE(a != nullptr && b != nullptr);
   constexpr int kPartitions = 16;
   ASSERT_TRUE(a->CreateTopic(Topic("l", kPartitions)).ok());
   const int64_t now = 1'000'000;
@@ -296,10 +300,8 @@ TEST(PostgresMetadataStoreTest, ConcurrentAcquireLeaseHasOneWinner) {
 
 TEST(PostgresMetadataStoreTest, FencedEpochWriteChangesNothing) {
   const std::string schema = FreshSchema("fence");
-  auto a = OpenOrNull(Options(schema, 2));
-  auto b = OpenOrNull(Options(schema, 2));
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(b, nullptr);
+  auto [a, b] = TwoAgents(schema);
+  ASSERT_TRUE(a != nullptr && b != nullptr);
   ASSERT_TRUE(a->CreateTopic(Topic("f", 1)).ok());
   auto lease_a = a->AcquireLease("f", 0, "agent-a", 1000, kTtl);
   ASSERT_TRUE(lease_a.ok()) << lease_a.status().ToString();

@@ -96,12 +96,24 @@ Status ApplyLocked(PgConnection& conn, const std::string& schema, int64_t now_ms
                                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                                {"streamhouse schema migrations: " + schema})
                          .status());
-  // An identifier cannot be a parameter; PgQuoteIdentifier makes it literal.
-  std::string create = "CREATE SCHEMA IF NOT EXISTS " + PgQuoteIdentifier(schema);
-  SH_RETURN_IF_ERROR(conn.ExecScript("create schema " + schema, create.c_str()));
-  SH_RETURN_IF_ERROR(conn.ExecScript("create schema_migrations",
-                                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                     " version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"));
+  // Looked up before creating: CREATE ... IF NOT EXISTS checks the CREATE
+  // privilege even when the object exists, and an up-to-date schema should
+  // open with a user that may only read and write its tables.
+  SH_ASSIGN_OR_RETURN(auto found,
+                      conn.Exec("look up schema " + schema,
+                                "SELECT 1 FROM pg_namespace WHERE nspname = $1", {schema}));
+  if (found.rows() == 0) {
+    // An identifier cannot be a parameter; PgQuoteIdentifier makes it literal.
+    std::string create = "CREATE SCHEMA " + PgQuoteIdentifier(schema);
+    SH_RETURN_IF_ERROR(conn.ExecScript("create schema " + schema, create.c_str()));
+  }
+  SH_ASSIGN_OR_RETURN(auto table, conn.Exec("look up schema_migrations",
+                                            "SELECT to_regclass('schema_migrations') IS NOT NULL"));
+  if (table.Text(0, 0) != "t") {
+    SH_RETURN_IF_ERROR(conn.ExecScript("create schema_migrations",
+                                       "CREATE TABLE schema_migrations ("
+                                       " version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"));
+  }
   SH_ASSIGN_OR_RETURN(int64_t current, MaxVersion(conn));
   const auto& migrations = PostgresMigrations();
   int64_t known = static_cast<int64_t>(migrations.size());
