@@ -214,8 +214,10 @@ Result<PartitionLease> PostgresMetadataStore::AcquireLease(const std::string& to
       "RETURNING topic, partition, leader_agent_id, leader_epoch, expires_at",
       {topic, partition, agent_id, now_ms, ttl_ms});
   // The partition was deleted between the check and the insert.
-  if (res.status().code() == ErrorCode::kInvalidArgument)
+  if (res.status().code() == ErrorCode::kInvalidArgument &&
+      res.status().message().find("SQLSTATE 23503") != std::string::npos) {
     return Status::NotFound(tp + " does not exist");
+  }
   if (!res.ok()) return res.status();
   if (res->rows() > 0) return LeaseAt(*res, 0);
   SH_ASSIGN_OR_RETURN(auto current, ReadLease(*conn, topic, partition));

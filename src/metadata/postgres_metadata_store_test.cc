@@ -199,7 +199,7 @@ TEST(PostgresMetadataStoreTest, SurvivesKilledConnections) {
   // Bounded wait until the killed sessions are gone, so the store meets dead sockets.
   for (int i = 0; i < 200; ++i) {
     if (admin.One("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
-                  "datname = current_database()") == "0") {
+                  "datname = current_database() AND backend_type = 'client backend'") == "0") {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
