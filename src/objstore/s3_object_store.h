@@ -7,13 +7,15 @@
 // exponential backoff up to max_retries times; 4xx answers that cannot
 // succeed (403, 404, 400) are not retried. Objects larger than
 // multipart_threshold_bytes are uploaded in parts (multipart upload, aborted
-// on failure). Documented for users in docs/deployment.md.
+// on failure). Documented for users in docs/object-store.md.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "objstore/object_store.h"
 
@@ -34,6 +36,7 @@ struct S3Options {
   int64_t retry_base_ms = 100;  // first backoff; doubles, with full jitter, capped at 5 s
   uint64_t multipart_threshold_bytes = 64ull << 20;
   uint64_t multipart_part_bytes = 16ull << 20;  // at least 5 MiB (S3's minimum part)
+  int list_page_size = 1000;                    // max-keys of one ListObjectsV2 page (1..1000)
 };
 
 // Parses "s3://BUCKET[/PREFIX]" into options->bucket and options->prefix.
@@ -49,5 +52,41 @@ void ApplyAwsEnvironment(const std::map<std::string, std::string>& env, S3Option
 // the bucket answers (a HEAD or ListObjectsV2). Unavailable if the server
 // cannot be reached; NotFound if the bucket does not exist.
 Result<std::unique_ptr<ObjectStore>> OpenS3ObjectStore(const S3Options& options);
+
+class S3Client;
+
+// The S3 backend. OpenS3ObjectStore makes one; the class is public for
+// DeleteMany and for tests that need a store without the bucket check.
+class S3ObjectStore final : public ObjectStore {
+ public:
+  // REQUIRES: options passed CheckS3Options (s3_request.h).
+  explicit S3ObjectStore(const S3Options& options);
+  ~S3ObjectStore() override;
+
+  Status Put(std::string_view key, ByteView data) override;
+  Result<Bytes> Get(std::string_view key) override;
+  Result<Bytes> GetRange(std::string_view key, uint64_t offset, uint64_t length) override;
+  Result<uint64_t> Size(std::string_view key) override;
+  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
+  Status Delete(std::string_view key) override;
+  std::string Describe() const override;
+
+  // Deletes many objects with batched DeleteObjects requests (up to 1000
+  // keys each). Absent keys are OK. Fails naming the first key S3 refused.
+  Status DeleteMany(const std::vector<std::string>& keys);
+
+  // OK if the bucket exists and answers (HEAD bucket); NotFound if not.
+  Status CheckBucket();
+
+  // HTTP requests sent so far, retries included (for metrics and tests).
+  int requests_sent() const;
+
+ private:
+  Status PutMultipart(std::string_view key, ByteView data);
+  std::string FullKey(std::string_view key) const;
+
+  S3Options options_;
+  std::unique_ptr<S3Client> client_;
+};
 
 }  // namespace sh
