@@ -1,7 +1,7 @@
 // PostgreSQL backend: the shared conformance suite on a fresh schema per
 // test, plus what only a server shows: agents opening one schema at once,
-// connections killed under the store, agents racing for a lease, fencing
-// checked in the tables themselves, URL forms and option errors.
+// agents racing for a lease, fencing checked in the tables themselves, URL
+// forms and option errors. Connection loss: postgres_connection_loss_test.cc.
 //
 // Needs a server: run through tests/support/servers.py run --postgres, which
 // exports SH_TEST_POSTGRES_URL. Without it every test fails, saying so.
@@ -9,58 +9,19 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <functional>
 #include <optional>
-#include <thread>
 
 #include "metadata/metadata_conformance.h"
 #include "metadata/postgres_migrations.h"
+#include "metadata/postgres_test_support.h"
 
 namespace sh {
 namespace {
 
-constexpr int64_t kTtl = 10'000;
-
-std::string ServerUrl() {
-  const char* url = std::getenv("SH_TEST_POSTGRES_URL");
-  if (url == nullptr || *url == '\0') {
-    ADD_FAILURE() << "SH_TEST_POSTGRES_URL is not set; run this binary as "
-                     "tests/support/servers.py run --postgres -- metadata_postgres_test";
-    return "";
-  }
-  return url;
-}
-
-// Schema names of [a-z0-9_] only, so tests may splice them into their own SQL.
-std::string FreshSchema(const std::string& tag) {
-  static std::atomic<int> counter{0};
-  return "sh_" + tag + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-}
-
-PostgresOptions Options(const std::string& schema, int pool_size = 4) {
-  PostgresOptions o;
-  o.url = ServerUrl();
-  o.pool_size = pool_size;
-  o.connect_timeout_ms = 5'000;
-  o.schema = schema;
-  return o;
-}
-
-std::unique_ptr<MetadataStore> OpenOrNull(const PostgresOptions& options) {
-  if (options.url.empty()) return nullptr;  // ServerUrl() has reported why
-  auto store = OpenPostgresMetadataStore(options);
-  if (!store.ok()) {
-    ADD_FAILURE() << store.status().ToString();
-    return nullptr;
-  }
-  return std::move(store).value();
-}
+using namespace pgtest;  // NOLINT: the helpers of this binary
 
 std::unique_ptr<MetadataStore> MakeFreshPgStore() {
   return OpenOrNull(Options(FreshSchema("conformance")));
@@ -69,81 +30,6 @@ std::unique_ptr<MetadataStore> MakeFreshPgStore() {
 INSTANTIATE_TEST_SUITE_P(Postgres, MetadataConformanceTest,
                          ::testing::Values(MetadataBackend{"postgres", MakeFreshPgStore}),
                          MetadataBackendName);
-
-// A libpq session of the test's own, to look at and disturb the server.
-class RawSession {
- public:
-  RawSession() : conn_(PQconnectdb(ServerUrl().c_str())) {}
-  ~RawSession() { PQfinish(conn_); }
-  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
-
-  // Runs sql; returns the first column of every row (a failure is a test failure).
-  std::vector<std::string> Query(const std::string& sql,
-                                 const std::vector<std::string>& params = {}) {
-    std::vector<const char*> values;
-    for (const auto& p : params) values.push_back(p.c_str());
-    PGresult* res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0);
-    std::vector<std::string> out;
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-      ADD_FAILURE() << sql << ": " << PQerrorMessage(conn_);
-    } else if (st == PGRES_TUPLES_OK) {
-      for (int i = 0; i < PQntuples(res); ++i) out.push_back(PQgetvalue(res, i, 0));
-    }
-    PQclear(res);
-    return out;
-  }
-  std::string One(const std::string& sql, const std::vector<std::string>& params = {}) {
-    auto rows = Query(sql, params);
-    return rows.empty() ? "<no row>" : rows[0];
-  }
-
- private:
-  PGconn* conn_;
-};
-
-TopicInfo Topic(const std::string& name, int32_t partitions) {
-  TopicInfo t;
-  t.name = name;
-  t.partition_count = partitions;
-  return t;
-}
-
-SegmentInfo Segment(const std::string& topic, int32_t partition, int64_t base, int64_t end) {
-  SegmentInfo s;
-  s.topic = topic;
-  s.partition = partition;
-  s.base_offset = base;
-  s.end_offset = end;
-  s.record_count = end - base;
-  s.size_bytes = 100;
-  s.object_key = topic + "/" + std::to_string(partition) + "/" + std::to_string(base);
-  return s;
-}
-
-// Two stores on one schema, as two agents of one cluster have.
-std::pair<std::unique_ptr<MetadataStore>, std::unique_ptr<MetadataStore>> TwoAgents(
-    const std::string& schema) {
-  return {OpenOrNull(Options(schema, 2)), OpenOrNull(Options(schema, 2))};
-}
-
-// Runs fn on n threads released together; joins them.
-void RunTogether(int n, const std::function<void(int)>& fn) {
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      ready++;
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      while (ready.load() < n && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::yield();
-      }
-      fn(i);
-    });
-  }
-  for (auto& t : threads) t.join();
-}
 
 TEST(PostgresMetadataStoreTest, ConcurrentOpensApplyMigrationsOnce) {
   const std::string schema = FreshSchema("race");
@@ -176,96 +62,6 @@ TEST(PostgresMetadataStoreTest, ConcurrentOpensApplyMigrationsOnce) {
   ASSERT_NE(OpenOrNull(Options(schema)), nullptr);
   EXPECT_EQ(db.Query("SELECT version FROM " + schema + ".schema_migrations").size(),
             PostgresMigrations().size());
-}
-
-TEST(PostgresMetadataStoreTest, SurvivesKilledConnections) {
-  constexpr int kPool = 3;
-  auto store = OpenOrNull(Options(FreshSchema("kill"), kPool));
-  ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreateTopic(Topic("t", 2)).ok());
-  ASSERT_TRUE(store->RegisterSegment(Segment("t", 0, 0, 10), 0).ok());
-  ASSERT_TRUE(store->CommitOffsets({{"g", "t", 1, 7, "meta", 0}}).ok());
-  // Overlapping calls, so that more than one slot of the pool is connected.
-  RunTogether(kPool, [&](int) {
-    for (int i = 0; i < 10; ++i) EXPECT_TRUE(store->ListTopics().ok());
-  });
-
-  RawSession admin;
-  ASSERT_TRUE(admin.ok());
-  auto killed = admin.Query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-      "WHERE pid <> pg_backend_pid() AND datname = current_database()");
-  ASSERT_GE(killed.size(), 1u);
-  // Bounded wait until the killed sessions are gone, so the store meets dead sockets.
-  for (int i = 0; i < 200; ++i) {
-    if (admin.One("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
-                  "datname = current_database() AND backend_type = 'client backend'") == "0") {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-
-  // Each connection may fail one call, with Unavailable; then calls work again.
-  std::atomic<int> unavailable{0};
-  std::atomic<int> other_failures{0};
-  RunTogether(kPool, [&](int) {
-    for (int i = 0; i < 10; ++i) {
-      Status st = store->ListTopics().status();
-      if (st.code() == ErrorCode::kUnavailable) {
-        unavailable++;
-      } else if (!st.ok()) {
-        other_failures++;
-        ADD_FAILURE() << st.ToString();
-      }
-    }
-  });
-  EXPECT_LE(unavailable.load(), kPool);
-  EXPECT_EQ(other_failures.load(), 0);
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(store->ListTopics().ok());
-
-  // Nothing written before the kill is lost, and writes work.
-  EXPECT_EQ(store->GetPartition("t", 0)->high_watermark, 10);
-  EXPECT_EQ(store->ListSegments("t", 0)->size(), 1u);
-  auto offsets = store->FetchOffsets("g");
-  ASSERT_TRUE(offsets.ok());
-  ASSERT_EQ(offsets->size(), 1u);
-  EXPECT_EQ((*offsets)[0].offset, 7);
-  EXPECT_EQ((*offsets)[0].metadata, "meta");
-  EXPECT_TRUE(store->RegisterSegment(Segment("t", 0, 10, 20), 0).ok());
-  EXPECT_EQ(store->GetPartition("t", 0)->high_watermark, 20);
-}
-
-TEST(PostgresMetadataStoreTest, CallCutOffMidStatementIsUnavailableAndNextWorks) {
-  const std::string schema = FreshSchema("cut");
-  auto store = OpenOrNull(Options(schema, 1));
-  ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreateTopic(Topic("t", 1)).ok());
-
-  // The admin session holds the partition row, so the store's update waits
-  // on it; then the admin kills the waiting session.
-  RawSession admin;
-  ASSERT_TRUE(admin.ok());
-  admin.Query("BEGIN");
-  admin.Query("SELECT 1 FROM " + schema + ".partitions WHERE topic = 't' FOR UPDATE");
-  Status cut;
-  std::thread writer([&] { cut = store->UpdateHighWatermark("t", 0, 5, 0); });
-  std::vector<std::string> waiting;
-  for (int i = 0; i < 400 && waiting.empty(); ++i) {
-    waiting = admin.Query(
-        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
-        "datname = current_database() AND pid <> pg_backend_pid()");
-    if (waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  if (!waiting.empty()) admin.Query("SELECT pg_terminate_backend($1::integer)", {waiting[0]});
-  admin.Query("ROLLBACK");  // releases the writer whatever happened above
-  writer.join();
-  ASSERT_FALSE(waiting.empty()) << "the store's update never waited on the lock";
-
-  EXPECT_EQ(cut.code(), ErrorCode::kUnavailable) << cut.ToString();
-  EXPECT_TRUE(cut.retriable());
-  EXPECT_EQ(store->GetPartition("t", 0)->high_watermark, 0);  // the cut write did not happen
-  EXPECT_TRUE(store->UpdateHighWatermark("t", 0, 5, 0).ok());
-  EXPECT_EQ(store->GetPartition("t", 0)->high_watermark, 5);
 }
 
 TEST(PostgresMetadataStoreTest, ConcurrentAcquireLeaseHasOneWinner) {
@@ -330,16 +126,6 @@ TEST(PostgresMetadataStoreTest, FencedEpochWriteChangesNothing) {
   EXPECT_TRUE(b->SaveProducerStates({ps}, lease_b->leader_epoch).ok());
   EXPECT_EQ(db.One("SELECT high_watermark FROM " + schema + ".partitions"), "60");
   EXPECT_EQ(db.One("SELECT count(*) FROM " + schema + ".producer_states"), "1");
-}
-
-TEST(PostgresMetadataStoreTest, CallersWaitForAFreeConnection) {
-  auto store = OpenOrNull(Options(FreshSchema("pool"), 1));
-  ASSERT_NE(store, nullptr);
-  std::atomic<int> ok{0};
-  RunTogether(6, [&](int) {
-    for (int i = 0; i < 10; ++i) ok += store->AllocateProducerId().ok() ? 1 : 0;
-  });
-  EXPECT_EQ(ok.load(), 60);
 }
 
 TEST(PostgresMetadataStoreTest, AcceptsKeyValueConninfoAndOddSchemaNames) {
