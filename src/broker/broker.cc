@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <limits>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -419,6 +420,17 @@ Status Broker::Stop() {
 }
 
 Status Broker::RunMaintenance() { return impl_->Maintain(true); }
+
+Status Broker::SealFullTails() {
+  Status first;
+  for (const auto& leader : impl_->Leaders()) {
+    if (leader->retired()) continue;
+    // With no flush age limit, Roll only seals by size and segment.ms.
+    Status s = leader->Roll(std::numeric_limits<int64_t>::max());
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
 
 // ---- topics ----
 

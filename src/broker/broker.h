@@ -118,6 +118,11 @@ class Broker {
   // partition is still visited). For tests and tools; the thread does the same.
   Status RunMaintenance();
 
+  // Seals the tails that reached segment.bytes or segment.ms, the first step
+  // of every background pass (appends never seal: they run on the WAL
+  // flusher thread). For tests and tools.
+  Status SealFullTails();
+
   const BrokerOptions& options() const { return options_; }
 
   // ---- topics ----

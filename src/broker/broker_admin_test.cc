@@ -163,6 +163,7 @@ TEST_F(BrokerTest, AlteredSegmentBytesAppliesToALiveLeader) {
   EXPECT_TRUE(Segments("t").empty());
   ASSERT_TRUE(broker_->AlterTopicConfig("t", {{"segment.bytes", "2048"}}, {}, true, false).ok());
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(5, 1, 1, 300)).ok());
+  ASSERT_TRUE(broker_->SealFullTails().ok());
   EXPECT_GE(Segments("t").size(), 3u);
   EXPECT_EQ(Decode(FetchAll(*broker_, "t", 0, 0)).size(), 35u);
 }

@@ -38,6 +38,7 @@ TEST_F(BrokerTest, ProduceFetchRoundTripIsByteExactAcrossSegmentsAndTail) {
     expected.insert(expected.end(), stored.begin(), stored.end());
     next += 1 + i % 7;
   }
+  ASSERT_TRUE(broker_->SealFullTails().ok());
   // Some sealed by size, the rest still in the tail.
   std::vector<SegmentInfo> segments = Segments("t");
   ASSERT_GE(segments.size(), 2u);
@@ -217,6 +218,7 @@ TEST_F(BrokerTest, OffsetForTimestampMatchesABruteForceScan) {
     for (int j = 0; j < n; ++j) all.emplace_back(next + j, ts0 + j * ((i % 2) ? 7 : -3));
     next += n;
   }
+  ASSERT_TRUE(broker_->SealFullTails().ok());
   ASSERT_GE(Segments("t").size(), 2u);
   ASSERT_LT(Segments("t").back().end_offset, next);
   for (int64_t ts = 9'900; ts <= 12'400; ts += 13) {
@@ -248,6 +250,7 @@ TEST_F(BrokerTest, OffsetOfMaxTimestampAcrossSegmentsTailAndLogStart) {
     for (int j = 0; j < n; ++j) all.emplace_back(next + j, ts0 - 2 * j);
     next += n;
   }
+  ASSERT_TRUE(broker_->SealFullTails().ok());
   ASSERT_GE(Segments("t").size(), 2u);
   ASSERT_LT(Segments("t").back().end_offset, next);
   auto expect_max_from = [&](int64_t start) {
@@ -292,6 +295,7 @@ TEST_F(BrokerTest, DeleteRecordsRaisesLogStart) {
   OpenBroker();
   CreateTopic("t");
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(5, i, 1, 300)).ok());
+  ASSERT_TRUE(broker_->SealFullTails().ok());
   std::vector<SegmentInfo> before = Segments("t");
   ASSERT_GE(before.size(), 2u);
   int64_t cut = before[1].base_offset + 1;  // inside the second segment

@@ -185,6 +185,7 @@ TEST_F(DurabilityTest, RestartRecoversEveryAcknowledgedRecordAtItsOffset) {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     acked[p].push_back({r->base_offset, batch});
   }
+  ASSERT_TRUE(broker_->SealFullTails().ok());
   std::map<int32_t, Bytes> before;
   for (int32_t p = 0; p < 3; ++p) before[p] = FetchAll(*broker_, "t", p, 0);
   ASSERT_FALSE(Segments("t", 0).empty());

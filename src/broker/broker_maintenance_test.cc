@@ -58,6 +58,7 @@ TEST_F(BrokerTest, BackgroundThreadSealsWithoutBeingAsked) {
 void ProduceSegments(Broker& broker, const std::vector<int64_t>& timestamps) {
   for (int64_t ts : timestamps) {
     ASSERT_TRUE(broker.Produce("t", 0, MakeBatch(4, ts, 0, 400)).ok());
+    ASSERT_TRUE(broker.SealFullTails().ok());
   }
 }
 

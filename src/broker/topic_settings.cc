@@ -134,6 +134,8 @@ storage::PartitionWriterOptions TopicSettings::WriterOptions(size_t block_bytes)
   w.segment_ms = segment_ms;
   w.codec = codec;
   w.block_bytes = block_bytes;
+  // Appends run on the WAL flusher thread; the background pass seals full tails.
+  w.seal_on_append = false;
   return w;
 }
 

@@ -50,7 +50,8 @@ Result<AppendResult> PartitionWriter::Append(ByteView batches) {
   {
     std::lock_guard lock(mu_);
     result = AppendLocked(views, copies);
-    full = static_cast<int64_t>(tail_bytes_) >= options_.segment_bytes;
+    full = options_.seal_on_append &&
+           static_cast<int64_t>(tail_bytes_) >= options_.segment_bytes;
   }
   // The append that fills the tail seals it, outside mu_ (other appends and
   // reads go on); if a seal is already running, that one will get to it.

@@ -15,9 +15,9 @@
 //
 // A seal happens when an append fills the tail to segment_bytes of batches
 // (raw, before block compression; that append pays for the seal unless one
-// is already running), in MaybeRoll() when the tail holds segment_bytes or
-// segment_ms has passed since its first batch, and on Flush(). A seal builds, uploads and registers the segment
-// without holding the lock that appends and tail reads take, so producers
+// is already running, or seal_on_append is off), in MaybeRoll() when the tail
+// holds segment_bytes or segment_ms has passed since its first batch, and on
+// Flush(). A seal builds, uploads and registers the segment without holding the lock that appends and tail reads take, so producers
 // and consumers are not stalled by compression, the object store or the
 // metadata store; seals themselves run one at a time.
 //
@@ -53,6 +53,10 @@ struct PartitionWriterOptions {
   int64_t segment_ms = 7ll * 24 * 3600 * 1000;
   BlockCodec codec = BlockCodec::kLz4;
   size_t block_bytes = kDefaultBlockBytes;
+  // The append that fills the tail seals it. Off when appends run on a thread
+  // that must not wait for an upload (the broker's WAL flusher: one seal there
+  // would delay every partition's acknowledgements); MaybeRoll() then seals.
+  bool seal_on_append = true;
 };
 
 struct AppendResult {
