@@ -108,6 +108,10 @@ Result<std::unique_ptr<MetadataStore>> OpenPostgresMetadataStore(const PostgresO
     std::string msg = error != nullptr ? error : "out of memory";
     PQfreemem(error);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    // Some libpq parse errors quote the whole URL, password included.
+    for (size_t at = msg.find(options.url); at != std::string::npos; at = msg.find(options.url)) {
+      msg.replace(at, options.url.size(), "<url>");
+    }
     return Status::InvalidArgument("metadata database URL: " + msg);
   }
   std::string description = DescribeConninfo(parsed, options.schema);

@@ -180,6 +180,10 @@ TEST(PostgresMetadataStoreTest, BadOptionsAndUnreachableServer) {
   EXPECT_EQ(OpenPostgresMetadataStore(o).status().code(), ErrorCode::kInvalidArgument);
   o.url = "postgresql://127.0.0.1:5432/db?no_such_option=1";
   EXPECT_EQ(OpenPostgresMetadataStore(o).status().code(), ErrorCode::kInvalidArgument);
+  o.url = "postgresql://u:pw-secret@[::1/db";  // unclosed IPv6 bracket
+  auto bad = OpenPostgresMetadataStore(o);
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message().find("pw-secret"), std::string::npos) << bad.status().ToString();
   o = Options(FreshSchema("bad"), 0);
   EXPECT_EQ(OpenPostgresMetadataStore(o).status().code(), ErrorCode::kInvalidArgument);
   o = Options("", 1);
