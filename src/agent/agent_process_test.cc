@@ -167,5 +167,36 @@ TEST_F(AgentProcessTest, ServesLocksDataDirAndStopsOnSigterm) {
   EXPECT_TRUE(std::filesystem::exists(data + "/metadata.db"));
 }
 
+TEST_F(AgentProcessTest, BadBackendExitsTwoUnreachableExitsOne) {
+  std::string data = Path("data");
+  std::string listen = "127.0.0.1:" + std::to_string(FreePort());
+  EXPECT_EQ(WaitExit(Spawn(
+                {"--data-dir", data, "--kafka-listen", listen, "--metadata-url", "mysql://db/x"},
+                Path("scheme.txt"))),
+            2);
+  EXPECT_NE(ReadFile(Path("scheme.txt")).find("metadata.url"), std::string::npos)
+      << ReadFile(Path("scheme.txt"));
+  EXPECT_EQ(WaitExit(Spawn({"--data-dir", data, "--kafka-listen", listen, "--storage-url",
+                            "s3://bucket/prefix"},
+                           Path("creds.txt"))),
+            2);
+  EXPECT_NE(ReadFile(Path("creds.txt")).find("storage.s3_access_key_id"), std::string::npos)
+      << ReadFile(Path("creds.txt"));
+  // PostgreSQL that does not answer: the log names the metadata store.
+  std::string unused = Path("unused-data");
+  EXPECT_EQ(WaitExit(Spawn({"--data-dir", unused, "--kafka-listen", listen, "--metadata-url",
+                            "postgres://sh:s3cret@127.0.0.1:1/streamhouse", "--storage-url",
+                            "file://" + Path("objects")},
+                           Path("down.txt"))),
+            1);
+  std::string down = ReadFile(Path("down.txt"));
+  EXPECT_NE(down.find("metadata store postgres://sh:***@127.0.0.1:1/streamhouse"),
+            std::string::npos)
+      << down;
+  EXPECT_EQ(down.find("s3cret"), std::string::npos) << down;
+  // No backend lived in the data directory, so none was created.
+  EXPECT_FALSE(std::filesystem::exists(unused));
+}
+
 }  // namespace
 }  // namespace sh::agent

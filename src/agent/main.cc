@@ -2,8 +2,12 @@
 // 127.0.0.1:9092 with its data in ./data (DESIGN §1). Settings: --help and
 // docs/configuration.md.
 //
+// Cluster mode: metadata.url postgres://… and storage.url s3://… (backends.h,
+// docs/deployment.md).
+//
 // Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 if the agent
-// cannot start or stop cleanly, 2 for bad settings.
+// cannot start (a backend cannot be reached, …) or stop cleanly, 2 for bad
+// settings (including a backend URL that can never work).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/backends.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
@@ -27,8 +32,6 @@
 #include "kafka/server/handlers/handlers.h"
 #include "kafka/server/server.h"
 #include "metadata/cached_metadata_store.h"
-#include "metadata/sqlite_metadata_store.h"
-#include "objstore/local_object_store.h"
 
 namespace sh::agent {
 namespace {
@@ -114,23 +117,38 @@ int RunAgent(const AgentConfig& config) {
     SH_LOG(ERROR) << "streamhouse: " << st.ToString();
     return 1;
   };
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) {
-    return fail(
-        Status::IOError("cannot create data directory " + config.data_dir + ": " + ec.message()));
+  // Bad settings exit 2; a backend that cannot be reached exits 1.
+  auto fail_backend = [](const char* what, const std::string& url, const Status& st) {
+    SH_LOG(ERROR) << "streamhouse: cannot open the " << what << " " << RedactUrl(url) << ": "
+                  << st.ToString();
+    return st.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  };
+  // The data directory lock guards the embedded backends' files only; a
+  // cluster agent (PostgreSQL and S3) keeps nothing local.
+  std::unique_ptr<DataDirLock> lock;
+  if (BackendsUseDataDir(config)) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) {
+      return fail(
+          Status::IOError("cannot create data directory " + config.data_dir + ": " + ec.message()));
+    }
+    auto locked = DataDirLock::Acquire(config.data_dir);
+    if (!locked.ok()) return fail(locked.status());
+    lock = std::move(*locked);
   }
-  auto lock = DataDirLock::Acquire(config.data_dir);
-  if (!lock.ok()) return fail(lock.status());
-  auto metadata = SqliteMetadataStore::Open(config.data_dir + "/metadata.db");
-  if (!metadata.ok()) return fail(metadata.status());
+  auto metadata = OpenMetadataStore(config);
+  if (!metadata.ok()) {
+    return fail_backend("metadata store", config.effective_metadata_url(), metadata.status());
+  }
   CachedMetadataStore cached(**metadata, static_cast<size_t>(config.metadata_cache_entries),
                              config.metadata_cache_ttl_ms);
-  auto store = LocalObjectStore::Open(config.data_dir);
-  if (!store.ok()) return fail(store.status());
-  if (auto removed = (*store)->RemoveStaleTempFiles(); !removed.ok()) {
-    return fail(removed.status());
+  auto store = OpenObjectStore(config, AwsEnvironment());
+  if (!store.ok()) {
+    return fail_backend("object store", config.effective_storage_url(), store.status());
   }
+  SH_LOG(INFO) << "streamhouse: metadata in " << RedactUrl((*metadata)->Describe())
+               << ", objects in " << RedactUrl((*store)->Describe());
   auto broker =
       broker::Broker::Open(config.ToBrokerOptions(), cached, **store, *SystemClock::Get());
   if (!broker.ok()) return fail(broker.status());
@@ -155,8 +173,7 @@ int RunAgent(const AgentConfig& config) {
     return fail(st);
   }
   SH_LOG(INFO) << "streamhouse listening on " << listen_host << ":" << server.port()
-               << " (advertised " << adv_host << ":" << adv_port << ", data in " << config.data_dir
-               << ")";
+               << " (advertised " << adv_host << ":" << adv_port << ")";
 
   shutdown.Wait();
   // Answer parked JoinGroup/SyncGroup requests (NOT_COORDINATOR), stop
