@@ -4,6 +4,7 @@
 #include <random>
 
 #include "base/clock.h"
+#include "cli/group_commands.h"
 #include "cli/partitioner.h"
 #include "records/record_batch.h"
 
@@ -29,6 +30,17 @@ Commands:
       the start of the log (or offset O) up to the high watermark, then exits.
       A null key or header value prints as (null); headers as k=v,k=v.
   segments list NAME [--partition P]     needs --data-dir
+  group list                       group id, state, protocol type
+  group describe NAME              members and their assignments; per committed
+                                   partition: offset, log end offset, lag, metadata
+  group reset-offsets NAME --topic T [--partition P]
+               (--to-earliest | --to-latest | --to-offset O | --to-datetime T)
+      Commits new offsets for the group's consumers to start from; refused while
+      the group has members. T is ISO-8601 (2026-11-26T10:00:00Z) or epoch ms:
+      the first record at or after it, or the log end if there is none. An
+      offset outside the log is clamped to its start or end (and says so).
+  group delete NAME                the group and its committed offsets; refused
+                                   while the group has members
 
 Options:
   --data-dir DIR             the embedded data directory (default ./data)
@@ -39,7 +51,7 @@ Options:
 )";
 
 const std::set<std::string>& BoolFlags() {
-  static const std::set<std::string> flags = {"from-beginning", "help"};
+  static const std::set<std::string> flags = {"from-beginning", "help", "to-earliest", "to-latest"};
   return flags;
 }
 
@@ -86,8 +98,8 @@ Status TopicCreate(Context& c) {
     config[pair.first] = pair.second;
   }
   SH_RETURN_IF_ERROR(c.client.CreateTopic(name, static_cast<int32_t>(count), config));
-  c.out << "created topic " << name << " with " << count << " partition"
-        << (count == 1 ? "" : "s") << "\n";
+  c.out << "created topic " << name << " with " << count << " partition" << (count == 1 ? "" : "s")
+        << "\n";
   return Status::OK();
 }
 
@@ -213,8 +225,8 @@ Status Consume(Context& c) {
   }
   if (offset && !partition) return Status::InvalidArgument("--offset needs --partition");
   int64_t remaining = max.value_or(INT64_MAX);
-  if (partition) return ConsumePartition(c, topic, static_cast<int32_t>(*partition), offset,
-                                         &remaining);
+  if (partition)
+    return ConsumePartition(c, topic, static_cast<int32_t>(*partition), offset, &remaining);
   SH_ASSIGN_OR_RETURN(TopicDescription d, c.client.DescribeTopic(topic));
   for (int32_t p = 0; p < d.partition_count; ++p) {
     SH_RETURN_IF_ERROR(ConsumePartition(c, topic, p, std::nullopt, &remaining));
@@ -233,9 +245,9 @@ Status SegmentsList(Context& c) {
     if (only && *only != p) continue;
     SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments, c.client.ListSegments(topic, p));
     for (const SegmentInfo& s : segments) {
-      c.out << p << "  " << s.base_offset << "  " << s.end_offset << "  " << s.record_count
-            << "  " << s.size_bytes << "  " << s.min_timestamp_ms << "  " << s.max_timestamp_ms
-            << "  " << s.object_key << "\n";
+      c.out << p << "  " << s.base_offset << "  " << s.end_offset << "  " << s.record_count << "  "
+            << s.size_bytes << "  " << s.min_timestamp_ms << "  " << s.max_timestamp_ms << "  "
+            << s.object_key << "\n";
     }
   }
   return Status::OK();
@@ -262,9 +274,12 @@ int RunCommand(StreamClient& client, const CommandLine& cmd, std::istream& in, s
     status = Consume(c);
   } else if (verb == "segments list") {
     status = SegmentsList(c);
+  } else if (cmd.Word(0) == "group") {
+    status = RunGroupCommand(client, cmd, out);
   } else {
     err << "streamctl: unknown command '" << cmd.Word(0)
-        << (cmd.Word(1).empty() ? "" : " " + cmd.Word(1)) << "'\n\n" << kUsage;
+        << (cmd.Word(1).empty() ? "" : " " + cmd.Word(1)) << "'\n\n"
+        << kUsage;
     return 2;
   }
   if (status.ok()) return 0;

@@ -1,56 +1,14 @@
 // streamctl's commands end to end on a real data directory: SQLite metadata,
 // local object store, segments written and read back.
-#include "cli/commands.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
-#include "cli/embedded_client.h"
+#include "cli/commands_test_fixture.h"
 
 namespace sh::cli {
 namespace {
-
-class CommandsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("streamctl_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Reopen();
-  }
-  void TearDown() override {
-    client_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Reopen() {
-    client_.reset();
-    auto client = EmbeddedClient::Open(dir_.string());
-    ASSERT_TRUE(client.ok()) << client.status().ToString();
-    client_ = std::move(client).value();
-  }
-
-  // Runs "streamctl ARGS" with stdin input; returns the exit code.
-  int Run(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<char*> argv;
-    static char prog[] = "streamctl";
-    argv.push_back(prog);
-    for (std::string& a : args) argv.push_back(a.data());
-    auto cmd = CommandLine::Parse(static_cast<int>(argv.size()), argv.data(), BoolFlags());
-    if (!cmd.ok()) return 2;
-    std::istringstream in(input);
-    out_.str("");
-    err_.str("");
-    return RunCommand(*client_, *cmd, in, out_, err_);
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<EmbeddedClient> client_;
-  std::ostringstream out_, err_;
-};
 
 TEST_F(CommandsTest, CreateProduceConsumeRoundTrip) {
   ASSERT_EQ(Run({"topic", "create", "orders", "--partitions", "3"}), 0) << err_.str();
@@ -61,9 +19,9 @@ TEST_F(CommandsTest, CreateProduceConsumeRoundTrip) {
             0)
       << err_.str();
   EXPECT_EQ(out_.str(), "produced 4 records to orders/1 at offsets 0..3\n");
-  ASSERT_EQ(Run({"produce", "orders", "--partition", "1", "--value", "fifth",
-                 "--compression", "zstd"}),
-            0)
+  ASSERT_EQ(
+      Run({"produce", "orders", "--partition", "1", "--value", "fifth", "--compression", "zstd"}),
+      0)
       << err_.str();
   EXPECT_EQ(out_.str(), "produced 1 record to orders/1 at offset 4\n");
 
@@ -81,8 +39,7 @@ TEST_F(CommandsTest, CreateProduceConsumeRoundTrip) {
 }
 
 TEST_F(CommandsTest, DataSurvivesReopen) {
-  ASSERT_EQ(Run({"topic", "create", "t", "--partitions", "1", "--config", "retention.ms=1000"}),
-            0);
+  ASSERT_EQ(Run({"topic", "create", "t", "--partitions", "1", "--config", "retention.ms=1000"}), 0);
   ASSERT_EQ(Run({"produce", "t", "--partition", "0"}, "a\nb\n"), 0);
   Reopen();
   ASSERT_EQ(Run({"consume", "t"}), 0) << err_.str();
@@ -128,7 +85,7 @@ TEST_F(CommandsTest, ErrorsAreClearAndNonZero) {
   ASSERT_EQ(Run({"topic", "create", "x"}), 0);
   EXPECT_EQ(Run({"topic", "create", "x"}), 1);  // exists
   EXPECT_EQ(Run({"produce", "x", "--partition", "5", "--value", "v"}), 1);
-  EXPECT_EQ(Run({"produce", "x", "--partition", "0"}, ""), 2);  // nothing to produce
+  EXPECT_EQ(Run({"produce", "x", "--partition", "0"}, ""), 2);               // nothing to produce
   EXPECT_EQ(Run({"consume", "x", "--partition", "0", "--offset", "7"}), 1);  // out of range
   EXPECT_NE(err_.str().find("outside"), std::string::npos) << err_.str();
 }

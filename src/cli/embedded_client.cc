@@ -12,6 +12,7 @@
 #include "metadata/sqlite_metadata_store.h"
 #include "metadata/topic_config.h"
 #include "objstore/local_object_store.h"
+#include "records/record_batch.h"
 #include "storage/partition_reader.h"
 #include "storage/partition_writer.h"
 #include "storage/segment_index.h"
@@ -143,8 +144,8 @@ Result<FetchResult> EmbeddedClient::Fetch(const std::string& topic, int32_t part
   if (offset == info.high_watermark) return out;
   auto& index = indexes_[{topic, partition}];
   if (!index) {
-    index = std::make_unique<storage::SegmentIndex>(topic, partition, *metadata_,
-                                                    *SystemClock::Get());
+    index =
+        std::make_unique<storage::SegmentIndex>(topic, partition, *metadata_, *SystemClock::Get());
   }
   storage::PartitionReader reader(topic, partition, *store_, *index, cache_);
   SH_ASSIGN_OR_RETURN(storage::ReadResult read, reader.Read(offset, max_bytes));
@@ -156,6 +157,100 @@ Result<std::vector<SegmentInfo>> EmbeddedClient::ListSegments(const std::string&
                                                               int32_t partition) {
   SH_RETURN_IF_ERROR(CheckPartition(topic, partition));
   return metadata_->ListSegments(topic, partition, 0);
+}
+
+}  // namespace sh::cli
+
+// ---- consumer groups ----
+// No agent runs on a locked data directory, so no group has members here: a
+// group the store knows is Empty, as an agent would report it after a restart.
+
+namespace sh::cli {
+
+namespace {
+
+GroupListing Listing(const ConsumerGroupInfo& g) {
+  return {g.group_id, "Empty", g.protocol_type.empty() ? "consumer" : g.protocol_type};
+}
+
+}  // namespace
+
+Result<std::vector<GroupListing>> EmbeddedClient::ListGroups() {
+  SH_ASSIGN_OR_RETURN(std::vector<ConsumerGroupInfo> groups, metadata_->ListGroups());
+  std::vector<GroupListing> out;
+  for (const ConsumerGroupInfo& g : groups) out.push_back(Listing(g));
+  return out;
+}
+
+Result<GroupDescription> EmbeddedClient::DescribeGroup(const std::string& group) {
+  Result<ConsumerGroupInfo> info = metadata_->GetGroup(group);
+  if (!info.ok() && info.status().code() == ErrorCode::kNotFound) {
+    return Status::NotFound("group " + group + " does not exist");
+  }
+  SH_RETURN_IF_ERROR(info.status());
+  GroupListing l = Listing(*info);
+  return GroupDescription{l.group_id, l.state, l.protocol_type, {}};
+}
+
+Result<std::vector<GroupOffset>> EmbeddedClient::FetchCommittedOffsets(const std::string& group) {
+  SH_ASSIGN_OR_RETURN(std::vector<CommittedOffset> committed, metadata_->FetchOffsets(group));
+  std::vector<GroupOffset> out;
+  for (const CommittedOffset& c : committed) {
+    out.push_back({c.topic, c.partition, c.offset, c.metadata});
+  }
+  return out;
+}
+
+Status EmbeddedClient::CommitOffsets(const std::string& group,
+                                     const std::vector<GroupOffset>& offsets) {
+  const int64_t now = SystemClock::Get()->NowMs();
+  std::vector<CommittedOffset> rows;
+  for (const GroupOffset& o : offsets) {
+    SH_RETURN_IF_ERROR(CheckPartition(o.topic, o.partition));
+    rows.push_back({group, o.topic, o.partition, o.offset, o.metadata, now});
+  }
+  return metadata_->CommitOffsets(rows);
+}
+
+Status EmbeddedClient::DeleteGroup(const std::string& group) {
+  Status st = metadata_->DeleteGroup(group);
+  if (st.code() == ErrorCode::kNotFound) {
+    return Status::NotFound("group " + group + " does not exist");
+  }
+  return st;
+}
+
+Result<std::optional<int64_t>> EmbeddedClient::OffsetForTimestamp(const std::string& topic,
+                                                                  int32_t partition,
+                                                                  int64_t timestamp_ms) {
+  SH_RETURN_IF_ERROR(CheckPartition(topic, partition));
+  SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata_->GetPartition(topic, partition));
+  // Skip the sealed segments whose records are all older; from the first
+  // that may hold a match on, scan batch by batch (timestamps need not grow
+  // with offsets, so a later segment can still hold the first match).
+  int64_t from = info.log_start_offset;
+  SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
+                      metadata_->ListSegments(topic, partition, from));
+  for (const SegmentInfo& s : segments) {
+    if (s.max_timestamp_ms >= timestamp_ms) break;
+    from = std::max(from, s.end_offset);
+  }
+  while (from < info.high_watermark) {
+    SH_ASSIGN_OR_RETURN(FetchResult fetched, Fetch(topic, partition, from, 1 << 20));
+    if (fetched.batches.empty()) break;
+    SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
+                        records::ParseBatches(fetched.batches));
+    for (const records::RecordBatchView& batch : batches) {
+      if (batch.last_offset() >= from && batch.max_timestamp() >= timestamp_ms) {
+        SH_ASSIGN_OR_RETURN(std::vector<records::Record> recs, batch.DecodeRecords());
+        for (const records::Record& r : recs) {
+          if (r.offset >= from && r.timestamp >= timestamp_ms) return std::optional(r.offset);
+        }
+      }
+      from = std::max(from, batch.last_offset() + 1);
+    }
+  }
+  return std::optional<int64_t>();
 }
 
 }  // namespace sh::cli

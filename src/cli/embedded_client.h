@@ -36,6 +36,14 @@ class EmbeddedClient final : public StreamClient {
   Result<std::vector<SegmentInfo>> ListSegments(const std::string& topic,
                                                 int32_t partition) override;
 
+  Result<std::vector<GroupListing>> ListGroups() override;
+  Result<GroupDescription> DescribeGroup(const std::string& group) override;
+  Result<std::vector<GroupOffset>> FetchCommittedOffsets(const std::string& group) override;
+  Status CommitOffsets(const std::string& group, const std::vector<GroupOffset>& offsets) override;
+  Status DeleteGroup(const std::string& group) override;
+  Result<std::optional<int64_t>> OffsetForTimestamp(const std::string& topic, int32_t partition,
+                                                    int64_t timestamp_ms) override;
+
  private:
   EmbeddedClient(int lock_fd, std::unique_ptr<MetadataStore> metadata,
                  std::unique_ptr<ObjectStore> store);

@@ -69,6 +69,7 @@ constexpr KafkaErrorInfo kKafkaErrors[] = {
     {47, "INVALID_PRODUCER_EPOCH", ErrorCode::kFenced},
     {56, "KAFKA_STORAGE_ERROR", ErrorCode::kUnavailable},
     {59, "UNKNOWN_PRODUCER_ID", ErrorCode::kNotFound},
+    {68, "NON_EMPTY_GROUP", ErrorCode::kUnavailable},
     {69, "GROUP_ID_NOT_FOUND", ErrorCode::kNotFound},
     {74, "FENCED_LEADER_EPOCH", ErrorCode::kFenced},
     {75, "UNKNOWN_LEADER_EPOCH", ErrorCode::kUnavailable},
@@ -91,7 +92,9 @@ const KafkaErrorInfo* FindKafkaError(int16_t code) {
 // the first versions with the fields streamctl relies on: Metadata v4
 // (allow_auto_topic_creation, so describe never creates a topic), CreateTopics
 // v4 (replication factor -1), Produce v3 / Fetch v4 (record batch v2).
-// Fetch stops at v12: v13 names topics by id only.
+// Fetch stops at v12: v13 names topics by id only. OffsetFetch v2 is the first
+// to fetch every offset of a group (null topics); v8 batches groups, which
+// streamctl does not need. The group calls are in kafka_group_client.cc.
 struct VersionRange {
   kafka::ApiKey api;
   int16_t min;
@@ -101,7 +104,9 @@ constexpr VersionRange kImplemented[] = {
     {kafka::ApiKey::kProduce, 3, 11},        {kafka::ApiKey::kFetch, 4, 12},
     {kafka::ApiKey::kListOffsets, 1, 10},    {kafka::ApiKey::kMetadata, 4, 12},
     {kafka::ApiKey::kCreateTopics, 4, 7},    {kafka::ApiKey::kDeleteTopics, 1, 6},
-    {kafka::ApiKey::kDescribeConfigs, 1, 4},
+    {kafka::ApiKey::kDescribeConfigs, 1, 4}, {kafka::ApiKey::kListGroups, 0, 4},
+    {kafka::ApiKey::kDescribeGroups, 0, 5},  {kafka::ApiKey::kDeleteGroups, 0, 2},
+    {kafka::ApiKey::kOffsetFetch, 2, 7},     {kafka::ApiKey::kOffsetCommit, 2, 8},
 };
 
 constexpr int16_t kApiVersionsMax = 3;
@@ -380,6 +385,7 @@ Result<std::vector<int64_t>> KafkaClient::ListOffsets(const std::string& topic,
     by_leader[route.leaders[p]].push_back(p);
   }
   std::vector<int64_t> offsets(route.leaders.size(), -1);
+  std::vector<bool> answered(route.leaders.size(), false);
   for (const auto& [address, partitions] : by_leader) {
     SH_ASSIGN_OR_RETURN(Session * s, SessionFor(address));
     SH_ASSIGN_OR_RETURN(int16_t version, s->Version(kafka::ListOffsetsRequest::kApiKey));
@@ -403,11 +409,13 @@ Result<std::vector<int64_t>> KafkaClient::ListOffsets(const std::string& topic,
         SH_RETURN_IF_ERROR(KafkaErrorStatus(
             rp.error_code, "list offsets of " + TopicPartition(topic, rp.partition_index)));
         offsets[rp.partition_index] = rp.offset;
+        answered[rp.partition_index] = true;
       }
     }
   }
   for (size_t p = 0; p < offsets.size(); ++p) {
-    if (offsets[p] < 0) {
+    // A timestamp with no record at or after it is answered with offset -1.
+    if (!answered[p] || (offsets[p] < 0 && timestamp < 0)) {
       return Status::Corruption("ListOffsets response lacks " +
                                 TopicPartition(topic, static_cast<int32_t>(p)));
     }

@@ -61,6 +61,14 @@ class KafkaClient final : public StreamClient {
   Result<std::vector<SegmentInfo>> ListSegments(const std::string& topic,
                                                 int32_t partition) override;
 
+  Result<std::vector<GroupListing>> ListGroups() override;
+  Result<GroupDescription> DescribeGroup(const std::string& group) override;
+  Result<std::vector<GroupOffset>> FetchCommittedOffsets(const std::string& group) override;
+  Status CommitOffsets(const std::string& group, const std::vector<GroupOffset>& offsets) override;
+  Status DeleteGroup(const std::string& group) override;
+  Result<std::optional<int64_t>> OffsetForTimestamp(const std::string& topic, int32_t partition,
+                                                    int64_t timestamp_ms) override;
+
  private:
   // One connection and the versions agreed on it.
   struct Session {
@@ -84,7 +92,8 @@ class KafkaClient final : public StreamClient {
   // the topic lacks.
   Result<Session*> Leader(const std::string& topic, int32_t partition);
   Result<std::map<std::string, std::string>> TopicConfigs(const std::string& topic);
-  // timestamp -2 (earliest) or -1 (latest) for every partition of the topic.
+  // timestamp -2 (earliest), -1 (latest), or a time in ms (the first record
+  // at or after it; -1 if none) for every partition of the topic.
   Result<std::vector<int64_t>> ListOffsets(const std::string& topic, const TopicRoute& route,
                                            int64_t timestamp);
 

@@ -37,6 +37,42 @@ struct FetchResult {
   int64_t log_start_offset = 0;
 };
 
+// One consumer group as ListGroups reports it.
+struct GroupListing {
+  std::string group_id;
+  std::string state;  // "Empty", "Stable", ...
+  std::string protocol_type;
+};
+
+// A topic's partitions in a member's assignment.
+struct AssignedPartitions {
+  std::string topic;
+  std::vector<int32_t> partitions;
+  bool operator==(const AssignedPartitions&) const = default;
+};
+
+struct GroupMember {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+  std::vector<AssignedPartitions> assignment;
+};
+
+struct GroupDescription {
+  std::string group_id;
+  std::string state;
+  std::string protocol_type;
+  std::vector<GroupMember> members;
+};
+
+// A committed offset of a group (or one to commit).
+struct GroupOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string metadata;
+};
+
 class StreamClient {
  public:
   virtual ~StreamClient() = default;
@@ -48,14 +84,31 @@ class StreamClient {
   virtual Result<TopicDescription> DescribeTopic(const std::string& name) = 0;
   virtual Status DeleteTopic(const std::string& name) = 0;
   // Appends one record batch; returns the offset given to its first record once durable.
-  virtual Result<int64_t> Produce(const std::string& topic, int32_t partition,
-                                  ByteView batch) = 0;
+  virtual Result<int64_t> Produce(const std::string& topic, int32_t partition, ByteView batch) = 0;
   // Batches from offset, up to about max_bytes. OutOfRange if offset is
   // outside [log start, high watermark].
   virtual Result<FetchResult> Fetch(const std::string& topic, int32_t partition, int64_t offset,
                                     size_t max_bytes) = 0;
   virtual Result<std::vector<SegmentInfo>> ListSegments(const std::string& topic,
                                                         int32_t partition) = 0;
+
+  // ---- consumer groups (docs/consumer-groups.md) ----
+  virtual Result<std::vector<GroupListing>> ListGroups() = 0;
+  // NotFound for a group that has neither members nor committed offsets.
+  virtual Result<GroupDescription> DescribeGroup(const std::string& group) = 0;
+  // The group's committed offsets, by topic and partition.
+  virtual Result<std::vector<GroupOffset>> FetchCommittedOffsets(const std::string& group) = 0;
+  // Commits as an administrator (no member, no generation): the group must
+  // have no members.
+  virtual Status CommitOffsets(const std::string& group,
+                               const std::vector<GroupOffset>& offsets) = 0;
+  // NotFound for an unknown group; Unavailable while it has members.
+  virtual Status DeleteGroup(const std::string& group) = 0;
+  // The offset of the first record with timestamp >= timestamp_ms, or nullopt
+  // if there is none.
+  virtual Result<std::optional<int64_t>> OffsetForTimestamp(const std::string& topic,
+                                                            int32_t partition,
+                                                            int64_t timestamp_ms) = 0;
 };
 
 }  // namespace sh::cli

@@ -3,6 +3,11 @@
 # against a real agent (over the Kafka protocol) and against an embedded data
 # directory, and must print the same thing, step by step. Segment columns of
 # `topic describe` are left out (the Kafka protocol does not carry them).
+# The group commands are compared the same way on groups without members;
+# then, against the agent only, on a group with a live confluent-kafka member
+# (streamctl_group_member.py): describe shows the member and its assignment,
+# reset-offsets and delete are refused while it is there and work after it
+# leaves.
 #
 # Usage: streamctl_bootstrap_test.sh STREAMHOUSE STREAMCTL
 set -uo pipefail
@@ -13,9 +18,12 @@ for bin in "$agent_bin" "$streamctl"; do
   [[ -x $bin ]] || { echo "FAIL: $bin is missing or not executable"; exit 1; }
 done
 
+here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/streamctl-bootstrap.XXXXXX")
 agent_pid=
+member_pid=
 cleanup() {
+  if [[ -n $member_pid ]] && kill -0 "$member_pid" 2>/dev/null; then kill -KILL "$member_pid"; fi
   if [[ -n $agent_pid ]] && kill -0 "$agent_pid" 2>/dev/null; then kill -KILL "$agent_pid"; fi
   rm -rf "$tmp"
 }
@@ -38,7 +46,9 @@ free_port() {
 port=$(free_port)
 bootstrap=127.0.0.1:$port
 STREAMHOUSE_HTTP_LISTEN=127.0.0.1:$(free_port) "$agent_bin" --data-dir "$tmp/agent-data" \
-  --kafka-listen "$bootstrap" --kafka-advertised "$bootstrap" >"$tmp/agent.log" 2>&1 &
+  --kafka-listen "$bootstrap" --kafka-advertised "$bootstrap" \
+  --groups-initial-rebalance-delay-ms 300 --groups-min-session-timeout-ms 3000 \
+  >"$tmp/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 1 300); do
   kill -0 "$agent_pid" 2>/dev/null || fail "agent exited during start-up"
@@ -87,6 +97,21 @@ session() {
   step consume_part consume orders --partition 0 --offset 1 --max 1
   step consume_max consume orders --max 5
   step consume_range consume orders --partition 0 --offset 99
+  # Groups without members: offsets committed by reset-offsets, then read back.
+  step glist0 group list
+  step greset1 group reset-offsets billing --topic orders --partition 0 --to-offset 1
+  step greset2 group reset-offsets billing --topic orders --partition 1 --to-latest
+  step greset3 group reset-offsets billing --topic orders --partition 2 --to-offset 99
+  step greset4 group reset-offsets audit --topic orders --to-datetime 2000-01-01T00:00:00Z
+  step greset5 group reset-offsets audit --topic orders --partition 1 --to-datetime 4102444800000
+  step greset_missing group reset-offsets billing --topic nosuch --to-earliest
+  step glist1 group list
+  step gdescribe1 group describe billing
+  step gdescribe2 group describe audit
+  step gdescribe_missing group describe nosuch
+  step gdelete group delete audit
+  step gdelete_missing group delete audit
+  step glist2 group list
   step delete topic delete orders
   step list2 topic list
   step delete_missing topic delete orders
@@ -117,6 +142,66 @@ if "$streamctl" --bootstrap "$bootstrap" segments list clicks >/dev/null 2>"$tmp
   fail "segments list over --bootstrap succeeded"
 fi
 grep -q "needs --data-dir" "$tmp/segments.err" || fail "segments list error: $(cat "$tmp/segments.err")"
+grep -q "^billing  Empty  consumer$" "$tmp/kafka/glist1" || fail "group list: $(cat "$tmp/kafka/glist1")"
+grep -q "^  orders  2  .*  0  $" "$tmp/kafka/gdescribe1" || fail "describe: $(cat "$tmp/kafka/gdescribe1")"
+grep -q "clamped to the log end" "$tmp/kafka/greset3" || fail "reset-offsets did not say it clamped"
+grep -q "does not exist" "$tmp/kafka/gdelete_missing.err" || fail "deleting a missing group"
+
+# ---- a group with a live member (agent only) ----
+ctl() { "$streamctl" --bootstrap "$bootstrap" "$@"; }
+ctl topic create live --partitions 3 >/dev/null || fail "create topic live"
+for p in 0 1 2; do
+  printf 'a\nb\n' | ctl produce live --partition $p >/dev/null || fail "produce to live/$p"
+done
+/usr/bin/python3 "$here/streamctl_group_member.py" "$bootstrap" live-group live "$tmp/stop-member" \
+  >"$tmp/member.out" 2>"$tmp/member.err" &
+member_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "^committed" "$tmp/member.out" && break
+  kill -0 "$member_pid" 2>/dev/null || break
+  sleep 0.1
+done
+grep -q "^committed" "$tmp/member.out" ||
+  fail "the live member did not join and commit: $(cat "$tmp/member.out" "$tmp/member.err")"
+
+ctl group describe live-group >"$tmp/live_describe" 2>&1 || fail "describe: $(cat "$tmp/live_describe")"
+grep -q "^group live-group  state Stable  protocol_type consumer  members 1$" "$tmp/live_describe" ||
+  fail "describe does not show one Stable member: $(cat "$tmp/live_describe")"
+grep -Eq "^  [^ ]+  streamctl-live-member  [^ ]+  live:0,1,2$" "$tmp/live_describe" ||
+  fail "describe does not show the member's assignment: $(cat "$tmp/live_describe")"
+grep -Eq "^  live  [012]  [0-9]+  2  [0-9]+  " "$tmp/live_describe" ||
+  fail "describe does not show committed offsets: $(cat "$tmp/live_describe")"
+ctl group list | grep -q "^live-group  Stable  consumer$" || fail "group list lacks live-group"
+ctl group reset-offsets live-group --topic live --to-earliest >"$tmp/out" 2>"$tmp/err"
+status=$?
+[[ $status == 1 ]] || fail "reset-offsets with a live member: exit $status, $(cat "$tmp/out")"
+grep -q "stop its consumers" "$tmp/err" || fail "reset-offsets refusal: $(cat "$tmp/err")"
+ctl group delete live-group >"$tmp/out" 2>"$tmp/err"
+status=$?
+[[ $status == 1 ]] || fail "delete with a live member: exit $status"
+grep -q "still has members" "$tmp/err" || fail "delete refusal: $(cat "$tmp/err")"
+
+touch "$tmp/stop-member"  # the member closes its consumer: LeaveGroup
+wait "$member_pid"
+status=$?
+member_pid=
+[[ $status == 0 ]] || fail "the live member exited with $status: $(cat "$tmp/member.err")"
+for _ in $(seq 1 100); do
+  ctl group describe live-group 2>/dev/null | grep -q "state Empty" && break
+  sleep 0.1
+done
+ctl group describe live-group | grep -q "state Empty  protocol_type consumer  members 0" ||
+  fail "the group is not Empty after its member left"
+ctl group reset-offsets live-group --topic live --to-earliest >"$tmp/out" 2>"$tmp/err" ||
+  fail "reset-offsets after the member left: $(cat "$tmp/err")"
+ctl group describe live-group >"$tmp/live_describe2" || fail "describe after reset"
+for p in 0 1 2; do
+  grep -q "^  live  $p  0  2  2  $" "$tmp/live_describe2" ||
+    fail "offset of live/$p not reset: $(cat "$tmp/live_describe2")"
+done
+ctl group delete live-group >/dev/null 2>"$tmp/err" || fail "delete after leave: $(cat "$tmp/err")"
+if ctl group describe live-group >/dev/null 2>"$tmp/err"; then fail "deleted group still described"; fi
+grep -q "does not exist" "$tmp/err" || fail "describe of the deleted group: $(cat "$tmp/err")"
 
 # ---- stop the agent ----
 kill -TERM "$agent_pid"
@@ -131,4 +216,4 @@ agent_pid=
 [[ $status == 0 ]] || fail "agent exited with status $status after SIGTERM"
 
 [[ $failures == 0 ]] || fail "$failures steps differ"
-echo "PASS: streamctl --bootstrap matches embedded mode"
+echo "PASS: streamctl --bootstrap matches embedded mode; group commands with a live member"
