@@ -2,10 +2,10 @@
 // server (MinIO, s3rver), over libcurl with AWS Signature V4.
 //
 // Keys map to BUCKET/PREFIX/KEY. Requests reuse connections (one curl handle
-// per thread, shared connection cache). A request that fails with 5xx,
-// throttling (429, 503 SlowDown) or a network error is retried with jittered
-// exponential backoff up to max_retries times; 4xx answers that cannot
-// succeed (403, 404, 400) are not retried. Objects larger than
+// per thread keeps its connections open; DNS and TLS sessions are shared).
+// A request that fails with 5xx, throttling (429, 503 SlowDown) or a network
+// error is retried with jittered exponential backoff up to max_retries
+// times; 4xx answers that cannot succeed (403, 404, 400) are not retried. Objects larger than
 // multipart_threshold_bytes are uploaded in parts (multipart upload, aborted
 // on failure). Documented for users in docs/object-store.md.
 #pragma once

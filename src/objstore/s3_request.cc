@@ -26,16 +26,19 @@ std::mutex share_locks[CURL_LOCK_DATA_LAST];
 void LockShare(CURL*, curl_lock_data data, curl_lock_access, void*) { share_locks[data].lock(); }
 void UnlockShare(CURL*, curl_lock_data data, void*) { share_locks[data].unlock(); }
 
-// curl_global_init once, and one share of connections and DNS answers for
-// every handle. Never freed: handles of exiting threads may still use it.
+// curl_global_init once, and one share of DNS answers and TLS sessions for
+// every handle. Connections are not shared: libcurl 7.88 (Debian 12) lists a
+// shared connection cache used from concurrent threads as a known bug
+// (KNOWN_BUGS 11.11); each thread's handle keeps its own connections alive
+// across requests instead. Never freed: exiting threads' handles may use it.
 CURLSH* GlobalShare() {
   static CURLSH* share = [] {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURLSH* s = curl_share_init();
     curl_share_setopt(s, CURLSHOPT_LOCKFUNC, LockShare);
     curl_share_setopt(s, CURLSHOPT_UNLOCKFUNC, UnlockShare);
-    curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     return s;
   }();
   return share;

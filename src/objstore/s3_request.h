@@ -4,9 +4,10 @@
 // errors, 5xx, 429) with full-jitter exponential backoff. Signing is left to
 // libcurl (CURLOPT_AWS_SIGV4); the payload hash (x-amz-content-sha256) is
 // computed here, because S3 requires that header and older libcurl versions
-// do not add it. Each thread keeps one curl easy handle; all handles share
-// one connection cache and DNS cache, so connections are reused across
-// threads and stores.
+// do not add it. Each thread keeps one curl easy handle whose connections
+// stay open between requests (and across stores); all handles share one DNS
+// cache and TLS session cache. (A connection cache shared between threads is
+// a known libcurl 7.88 bug, so connections stay per thread.)
 #pragma once
 
 #include <atomic>
