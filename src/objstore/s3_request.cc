@@ -302,7 +302,11 @@ S3Attempt S3Client::Attempt(const S3Request& request) {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    // Never a null pointer: curl would then read the body from stdin.
+    static const char kEmpty[] = "";
+    const void* data =
+        request.body.empty() ? static_cast<const void*>(kEmpty) : request.body.data();
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());

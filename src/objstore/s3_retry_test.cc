@@ -136,6 +136,20 @@ TEST(S3RequestTest, SignsAndHashesThePayload) {
   EXPECT_FALSE(reqs[0].headers["x-amz-date"].empty());
 }
 
+TEST(S3RequestTest, EmptyPutSendsAnEmptyBody) {
+  TestHttpServer server([](const TestHttpRequest&, int) { return TestHttpReply{200, "", {}}; });
+  ASSERT_NE(server.port(), 0);
+  S3ObjectStore store(OptionsFor(server));
+  ASSERT_TRUE(store.Put("empty", Bytes{}).ok());
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "PUT");
+  EXPECT_EQ(reqs[0].headers["content-length"], "0");
+  EXPECT_EQ(reqs[0].headers["x-amz-content-sha256"],
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(reqs[0].headers.count("content-type"), 0u);
+}
+
 TEST(S3RequestTest, RangesAndTheirEdgeCases) {
   TestHttpServer server([](const TestHttpRequest& r, int) {
     if (r.method == "HEAD") return TestHttpReply{200, "", {"Content-Length: 16"}};
