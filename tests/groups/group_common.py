@@ -1,6 +1,6 @@
 """Shared pieces of the consumer group tests (docs/consumer-groups.md).
 
-Each test runs against group_test_agent through tests/compat/harness.py: a
+Each test runs against the streamhouse agent through tests/compat/harness.py: a
 fresh data directory and port per agent, stopped with SIGTERM, every run
 bounded by --timeout. ReusableAgent restarts on the same data directory, so
 committed offsets can be checked across a restart.
@@ -19,7 +19,8 @@ import harness  # noqa: E402
 WAIT = 30
 # Shorter than Kafka's defaults so that tests finish quickly: a short initial
 # rebalance delay, and session timeouts down to 3 s allowed.
-AGENT_ARGS = ["--initial-rebalance-delay-ms", "300", "--min-session-timeout-ms", "3000"]
+AGENT_ARGS = ["--groups-initial-rebalance-delay-ms", "300",
+              "--groups-min-session-timeout-ms", "3000"]
 
 
 class ReusableAgent(harness.Agent):
