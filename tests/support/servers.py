@@ -161,10 +161,13 @@ class S3Server:
 
     def start(self):
         log = open(os.path.join(self.tmp, "server.log"), "ab")
+        # s3rver encrypts ListObjectsV2 continuation tokens with DES, which
+        # Node 20 offers only with the legacy OpenSSL provider.
+        env = dict(os.environ, NODE_OPTIONS="--openssl-legacy-provider")
         self.proc = subprocess.Popen(
             ["node", S3RVER, "-d", os.path.join(self.tmp, "data"), "-a", "127.0.0.1", "-p",
              str(self.port), "--silent", "--no-vhost-buckets", "--configure-bucket", self.bucket],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         log.close()
         wait_for_port(self.port, lambda: self.proc.poll() is None, "s3rver")
         return self
