@@ -1,6 +1,8 @@
 #include "wal/wal_reader.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "base/crc32c.h"
 
@@ -236,19 +238,37 @@ Result<WalObject> ParseWalObject(std::string key, ByteView bytes, WalDamage* dam
   return Parser(std::move(key), bytes, damage).Run();
 }
 
-Result<std::vector<WalObjectInfo>> ListWal(ObjectStore& store, std::string_view agent_id) {
-  SH_RETURN_IF_ERROR(ValidateAgentId(agent_id));
-  std::string prefix = WalPrefix(agent_id);
-  SH_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store.List(prefix));
-  std::vector<WalObjectInfo> out;
+namespace {
+
+bool BySequence(const WalObjectInfo& a, const WalObjectInfo& b) { return a.sequence < b.sequence; }
+
+// The listed keys that are WAL object keys, grouped by agent id, each group
+// sorted by sequence. With `only` set, other agents' keys are skipped.
+std::map<std::string, std::vector<WalObjectInfo>> GroupWalKeys(std::vector<ObjectInfo> listed,
+                                                               std::string_view only) {
+  std::map<std::string, std::vector<WalObjectInfo>> out;
   for (ObjectInfo& o : listed) {
     std::optional<WalKey> k = ParseWalObjectKey(o.key);
-    if (!k.has_value() || k->agent_id != agent_id) continue;
-    out.push_back({std::move(o.key), k->sequence, o.size});
+    if (!k.has_value() || (!only.empty() && k->agent_id != only)) continue;
+    out[k->agent_id].push_back({std::move(o.key), k->sequence, o.size});
   }
-  std::sort(out.begin(), out.end(),
-            [](const WalObjectInfo& a, const WalObjectInfo& b) { return a.sequence < b.sequence; });
+  for (auto& [agent, infos] : out) std::sort(infos.begin(), infos.end(), BySequence);
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<WalObjectInfo>> ListWal(ObjectStore& store, std::string_view agent_id) {
+  SH_RETURN_IF_ERROR(ValidateAgentId(agent_id));
+  SH_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store.List(WalPrefix(agent_id)));
+  auto grouped = GroupWalKeys(std::move(listed), agent_id);
+  if (grouped.empty()) return std::vector<WalObjectInfo>{};
+  return std::move(grouped.begin()->second);
+}
+
+Result<std::map<std::string, std::vector<WalObjectInfo>>> ListAllWal(ObjectStore& store) {
+  SH_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store.List("wal/"));
+  return GroupWalKeys(std::move(listed), "");
 }
 
 }  // namespace sh::wal

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,5 +70,11 @@ struct WalObjectInfo {
 // that are not WAL object keys (e.g. another agent "a/b" nested below) are
 // skipped.
 Result<std::vector<WalObjectInfo>> ListWal(ObjectStore& store, std::string_view agent_id);
+
+// Every agent's WAL objects, by agent id, each sorted by sequence, from one
+// listing of "wal/" (takeover reads every agent's directory, live or not).
+// Keys under "wal/" that are not WAL object keys are skipped, so a directory
+// holding none contributes no agent.
+Result<std::map<std::string, std::vector<WalObjectInfo>>> ListAllWal(ObjectStore& store);
 
 }  // namespace sh::wal

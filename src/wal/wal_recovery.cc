@@ -1,135 +1,53 @@
 #include "wal/wal_recovery.h"
 
-#include <algorithm>
+#include <utility>
 
-#include "base/log.h"
-#include "records/record_batch.h"
 #include "wal/wal_reader.h"
 
 namespace sh::wal {
 namespace {
 
-std::string PartitionName(const TopicPartition& tp) {
-  return tp.first + "/" + std::to_string(tp.second);
-}
-
-// Batches at or above sealed end, keyed by base offset, while objects are read.
-struct PartitionState {
-  int64_t sealed_end = 0;
-  std::map<int64_t, RecoveredBatch> batches;
-};
-
+// Takes one agent's objects, in sequence order, into per-partition tails.
 class Recovery {
  public:
-  Recovery(ObjectStore& store, const SealedEndFn& sealed_end)
-      : store_(store), sealed_end_(sealed_end) {}
+  explicit Recovery(const SealedEndFn& sealed_end) : sealed_end_(sealed_end) {}
 
-  // Reads, checks and takes in one object. *torn is set if it is torn.
-  Status ReadObject(const WalObjectInfo& info, bool* torn);
-  // Orders and gap-checks what was collected into log.
+  Status TakeObject(const WalObjectInfo& info, const WalObject& obj);
   Status Finish(RecoveredLog* log);
-  std::vector<WalObjectSummary>& objects() { return objects_; }
 
  private:
-  Status TakeEntry(const WalEntryView& e, uint64_t sequence, const std::string& key);
-  Status TakeBatch(PartitionState& state, const TopicPartition& tp, RecoveredBatch batch,
-                   const std::string& key);
+  Status TakeEntry(const WalEntryView& e, const WalObjectInfo& info);
 
-  ObjectStore& store_;
   const SealedEndFn& sealed_end_;
-  std::map<TopicPartition, PartitionState> partitions_;
+  std::map<TopicPartition, PartitionTail> partitions_;
   std::vector<WalObjectSummary> objects_;
 };
 
-Status Recovery::ReadObject(const WalObjectInfo& info, bool* torn) {
-  *torn = false;
-  SH_ASSIGN_OR_RETURN(Bytes bytes, store_.Get(info.key));
-  WalDamage damage = WalDamage::kNone;
-  Result<WalObject> obj = ParseWalObject(info.key, bytes, &damage);
-  if (!obj.ok()) {
-    *torn = damage == WalDamage::kTorn;
-    return obj.status();
-  }
-  WalObjectSummary summary;
-  summary.key = info.key;
-  summary.sequence = info.sequence;
-  for (const WalEntryView& e : obj->entries) {
-    TopicPartition tp{std::string(e.topic), e.partition};
-    int64_t& max = summary.max_offset.try_emplace(tp, -1).first->second;
-    max = std::max(max, e.last_offset);
-    SH_RETURN_IF_ERROR(TakeEntry(e, info.sequence, info.key));
-  }
-  objects_.push_back(std::move(summary));
+Status Recovery::TakeObject(const WalObjectInfo& info, const WalObject& obj) {
+  for (const WalEntryView& e : obj.entries) SH_RETURN_IF_ERROR(TakeEntry(e, info));
+  objects_.push_back(SummarizeObject(info, obj));
   return Status::OK();
 }
 
-Status Recovery::TakeEntry(const WalEntryView& e, uint64_t sequence, const std::string& key) {
+Status Recovery::TakeEntry(const WalEntryView& e, const WalObjectInfo& info) {
   TopicPartition tp{std::string(e.topic), e.partition};
-  auto [it, inserted] = partitions_.try_emplace(tp);
-  if (inserted) it->second.sealed_end = sealed_end_(tp.first, tp.second);
-  PartitionState& state = it->second;
-  if (e.last_offset < state.sealed_end) return Status::OK();  // all sealed already
-  ByteView rest = e.batches;
-  while (!rest.empty()) {
-    // The entry passed CheckBatches: whole batches with sane headers.
-    size_t size = records::PeekBatchSize(rest);
-    RecoveredBatch b;
-    b.base_offset = static_cast<int64_t>(LoadBE64(rest.data()));
-    b.last_offset = b.base_offset + static_cast<int32_t>(LoadBE32(rest.data() + 23));
-    b.leader_epoch = e.leader_epoch;
-    b.sequence = sequence;
-    if (b.last_offset >= state.sealed_end) {
-      b.bytes.assign(rest.begin(), rest.begin() + static_cast<ptrdiff_t>(size));
-      SH_RETURN_IF_ERROR(TakeBatch(state, tp, std::move(b), key));
-    }
-    rest = rest.subspan(size);
+  auto it = partitions_.find(tp);
+  if (it == partitions_.end()) {
+    int64_t end = sealed_end_(tp.first, tp.second);
+    it = partitions_.emplace(tp, PartitionTail(tp, end)).first;
+  }
+  PartitionTail& tail = it->second;
+  if (e.last_offset < tail.sealed_end()) return Status::OK();  // all sealed already
+  for (const BatchRef& ref : SplitBatches(e.batches)) {
+    if (ref.last_offset < tail.sealed_end()) continue;
+    SH_RETURN_IF_ERROR(tail.Add(CopyBatch(ref, e, info)));
   }
   return Status::OK();
-}
-
-Status Recovery::TakeBatch(PartitionState& state, const TopicPartition& tp, RecoveredBatch batch,
-                           const std::string& key) {
-  if (batch.base_offset < state.sealed_end) {
-    return Status::Corruption("wal " + PartitionName(tp) + ": sealed end " +
-                              std::to_string(state.sealed_end) + " falls inside batch [" +
-                              std::to_string(batch.base_offset) + ", " +
-                              std::to_string(batch.last_offset) + "] of " + key);
-  }
-  auto [it, inserted] = state.batches.try_emplace(batch.base_offset);
-  if (inserted) {
-    it->second = std::move(batch);
-    return Status::OK();
-  }
-  const RecoveredBatch& first = it->second;
-  if (first.last_offset != batch.last_offset || first.bytes != batch.bytes) {
-    return Status::Corruption(
-        "wal " + PartitionName(tp) + ": offset " + std::to_string(batch.base_offset) + " in " +
-        key + " differs from the copy in sequence " + std::to_string(first.sequence));
-  }
-  return Status::OK();  // a retried write's duplicate: keep the first
 }
 
 Status Recovery::Finish(RecoveredLog* log) {
-  for (auto& [tp, state] : partitions_) {
-    RecoveredPartition part;
-    part.topic = tp.first;
-    part.partition = tp.second;
-    part.start_offset = state.sealed_end;
-    int64_t expected = state.sealed_end;
-    for (auto& [base, batch] : state.batches) {
-      if (base != expected) {
-        std::string what = base > expected
-                               ? "offsets [" + std::to_string(expected) + ", " +
-                                     std::to_string(base) + ") are missing (a WAL object lost?)"
-                               : "batch at " + std::to_string(base) +
-                                     " overlaps the previous batch, which ends at " +
-                                     std::to_string(expected - 1);
-        return Status::Corruption("wal " + PartitionName(tp) + ": " + what);
-      }
-      expected = batch.last_offset + 1;
-      part.batches.push_back(std::move(batch));
-    }
-    part.next_offset = expected;
+  for (auto& [tp, tail] : partitions_) {
+    SH_ASSIGN_OR_RETURN(RecoveredPartition part, std::move(tail).Finish());
     if (!part.batches.empty()) log->partitions.emplace(tp, std::move(part));
   }
   log->objects = std::move(objects_);
@@ -143,18 +61,13 @@ Result<RecoveredLog> RecoverWal(ObjectStore& store, const std::string& agent_id,
   SH_ASSIGN_OR_RETURN(std::vector<WalObjectInfo> infos, ListWal(store, agent_id));
   RecoveredLog log;
   if (!infos.empty()) log.max_sequence = infos.back().sequence;
-  Recovery recovery(store, sealed_end);
-  for (size_t i = 0; i < infos.size(); ++i) {
-    bool torn = false;
-    Status st = recovery.ReadObject(infos[i], &torn);
-    if (st.ok()) continue;
-    if (torn && i + 1 == infos.size()) {
-      SH_LOG(WARN) << "discarding torn final WAL object (never acknowledged): " << st.ToString();
-      log.discarded_key = infos[i].key;
-      continue;
-    }
-    return st.WithContext("wal recovery of agent " + agent_id);
-  }
+  Recovery recovery(sealed_end);
+  SH_RETURN_IF_ERROR(ReplayAgentWal(
+      store, agent_id, infos,
+      [&](const WalObjectInfo& info, const WalObject& obj) {
+        return recovery.TakeObject(info, obj);
+      },
+      &log.discarded_key));
   SH_RETURN_IF_ERROR(recovery.Finish(&log));
   return log;
 }

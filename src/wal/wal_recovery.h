@@ -34,24 +34,9 @@
 #include "base/status.h"
 #include "objstore/object_store.h"
 #include "wal/wal_index.h"
+#include "wal/wal_replay.h"
 
 namespace sh::wal {
-
-struct RecoveredBatch {
-  int64_t base_offset = 0;
-  int64_t last_offset = 0;
-  int64_t leader_epoch = 0;  // of the entry that carried it
-  uint64_t sequence = 0;     // of the object it was read from (the first copy)
-  Bytes bytes;               // the whole v2 batch
-};
-
-struct RecoveredPartition {
-  std::string topic;
-  int32_t partition = 0;
-  int64_t start_offset = 0;  // sealed_end
-  int64_t next_offset = 0;   // one past the last recovered offset (start if none)
-  std::vector<RecoveredBatch> batches;
-};
 
 struct RecoveredLog {
   // Partitions with at least one batch at or above their sealed end.

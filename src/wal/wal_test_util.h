@@ -25,15 +25,17 @@ inline Bytes MakeBatch(int64_t base_offset, int count, const std::string& tag = 
   return std::move(built).value();
 }
 
-// An entry of n_batches batches of per_batch records each, from base_offset.
+// An entry of n_batches batches of per_batch records each, from base_offset,
+// written by a leader of `epoch`.
 inline WalEntry MakeEntry(const std::string& topic, int32_t partition, int64_t base_offset,
-                          int n_batches = 1, int per_batch = 2, const std::string& tag = "v") {
+                          int n_batches = 1, int per_batch = 2, const std::string& tag = "v",
+                          int64_t epoch = 7) {
   Bytes all;
   for (int i = 0; i < n_batches; ++i) {
     Bytes b = MakeBatch(base_offset + static_cast<int64_t>(i) * per_batch, per_batch, tag);
     all.insert(all.end(), b.begin(), b.end());
   }
-  Result<WalEntry> e = MakeWalEntry(topic, partition, 7, std::move(all));
+  Result<WalEntry> e = MakeWalEntry(topic, partition, epoch, std::move(all));
   SH_CHECK_MSG(e.ok(), e.status().ToString());
   return std::move(e).value();
 }
