@@ -13,8 +13,10 @@
 //   seen only after the TTL: that staleness is the price of the cache.
 // - At most `capacity` entries; the least recently used goes first.
 //   capacity 0 or ttl_ms <= 0 disables caching (every call passes through).
-// - Everything else passes straight through. Thread-safe; the lock is not
-//   held while the inner store is called.
+// - Everything else passes straight through, uncached: agents (heartbeats
+//   and node ids), leases and epoch starts are read by agents deciding who
+//   leads, where a stale answer could let a deposed leader act.
+//   Thread-safe; the lock is not held while the inner store is called.
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 
 #include "metadata/counting_metadata_store.h"
 #include "metadata/forwarding_metadata_store.h"
+#include "metadata/metadata_test_data.h"
 #include "metadata/sqlite_metadata_store.h"
 
 namespace sh {
@@ -14,12 +15,7 @@ namespace {
 
 using Method = CountingMetadataStore::Method;
 
-TopicInfo Topic(const std::string& name, int32_t partitions) {
-  TopicInfo t;
-  t.name = name;
-  t.partition_count = partitions;
-  return t;
-}
+using metadata_test::Topic;
 
 // A cache over a counter over SQLite: the counter sees exactly what the cache
 // lets through.
@@ -181,6 +177,25 @@ TEST_F(CachedMetadataStoreTest, OtherCallsPassThrough) {
   EXPECT_EQ(cache.Describe(), "cached(counting(sqlite://:memory:))");
 }
 
+TEST_F(CachedMetadataStoreTest, EpochStartsAndNodeIdsAreNeverCached) {
+  auto& cache = Cache();
+  AgentInfo agent{"agent-a", "h:1", "", 1, 1};
+  agent.node_id = 4;
+  ASSERT_TRUE(cache.UpsertAgent(agent).ok());
+  EXPECT_EQ(cache.ListAgents()->at(0).node_id, 4);
+  agent.node_id = 5;
+  ASSERT_TRUE(sqlite_->UpsertAgent(agent).ok());  // behind the cache's back
+  EXPECT_EQ(cache.ListAgents()->at(0).node_id, 5);
+
+  ASSERT_TRUE(cache.RecordEpochStart("a", 0, 1, 10).ok());
+  EXPECT_EQ(cache.ListEpochStarts("a", 0)->size(), 1u);
+  ASSERT_TRUE(sqlite_->RecordEpochStart("a", 0, 2, 20).ok());  // behind the cache's back
+  EXPECT_EQ(cache.ListEpochStarts("a", 0)->size(), 2u);
+  EXPECT_EQ(counting_->calls(Method::kRecordEpochStart), 1);
+  EXPECT_EQ(counting_->calls(Method::kListEpochStarts), 2);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 TEST_F(CachedMetadataStoreTest, ConcurrentReadersAndWritersSeeTheirOwnWrites) {
   auto& cache = Cache(8, 60'000);
   std::vector<std::thread> threads;
@@ -244,10 +259,14 @@ TEST(CountingMetadataStoreTest, CountsReadsAndWritesPerMethod) {
   ASSERT_TRUE(counting.GetPartition("t", 0).ok());
   ASSERT_TRUE(counting.ListSegments("t", 0).ok());
   ASSERT_TRUE(counting.AllocateProducerId().ok());
+  ASSERT_TRUE(counting.RecordEpochStart("t", 0, 1, 0).ok());
+  ASSERT_TRUE(counting.ListEpochStarts("t", 0).ok());
   EXPECT_EQ(counting.GetTopic("x").status().code(), ErrorCode::kNotFound);  // errors count too
-  EXPECT_EQ(counting.reads(), 4);
-  EXPECT_EQ(counting.writes(), 2);
-  EXPECT_EQ(counting.total(), 6);
+  EXPECT_EQ(counting.reads(), 5);
+  EXPECT_EQ(counting.writes(), 3);
+  EXPECT_EQ(counting.total(), 8);
+  EXPECT_EQ(counting.calls(Method::kRecordEpochStart), 1);
+  EXPECT_EQ(counting.calls(Method::kListEpochStarts), 1);
   EXPECT_EQ(counting.calls(Method::kGetTopic), 2);
   EXPECT_EQ(counting.calls(Method::kAllocateProducerId), 1);
   EXPECT_EQ(counting.calls(Method::kListTopics), 0);

@@ -176,6 +176,18 @@ Result<std::vector<PartitionLease>> CountingMetadataStore::ListLeases() {
   return inner_.ListLeases();
 }
 
+Status CountingMetadataStore::RecordEpochStart(const std::string& topic, int32_t partition,
+                                               int64_t leader_epoch, int64_t start_offset) {
+  Write(Method::kRecordEpochStart);
+  return inner_.RecordEpochStart(topic, partition, leader_epoch, start_offset);
+}
+
+Result<std::map<int64_t, int64_t>> CountingMetadataStore::ListEpochStarts(const std::string& topic,
+                                                                          int32_t partition) {
+  Read(Method::kListEpochStarts);
+  return inner_.ListEpochStarts(topic, partition);
+}
+
 Result<int64_t> CountingMetadataStore::AllocateProducerId() {
   Write(Method::kAllocateProducerId);
   return inner_.AllocateProducerId();

@@ -129,6 +129,16 @@ Result<std::vector<PartitionLease>> ForwardingMetadataStore::ListLeases() {
   return inner_.ListLeases();
 }
 
+Status ForwardingMetadataStore::RecordEpochStart(const std::string& topic, int32_t partition,
+                                                 int64_t leader_epoch, int64_t start_offset) {
+  return inner_.RecordEpochStart(topic, partition, leader_epoch, start_offset);
+}
+
+Result<std::map<int64_t, int64_t>> ForwardingMetadataStore::ListEpochStarts(
+    const std::string& topic, int32_t partition) {
+  return inner_.ListEpochStarts(topic, partition);
+}
+
 Result<int64_t> ForwardingMetadataStore::AllocateProducerId() {
   return inner_.AllocateProducerId();
 }

@@ -51,6 +51,10 @@ class ForwardingMetadataStore : public MetadataStore {
   Result<std::optional<PartitionLease>> GetLease(const std::string& topic,
                                                  int32_t partition) override;
   Result<std::vector<PartitionLease>> ListLeases() override;
+  Status RecordEpochStart(const std::string& topic, int32_t partition, int64_t leader_epoch,
+                          int64_t start_offset) override;
+  Result<std::map<int64_t, int64_t>> ListEpochStarts(const std::string& topic,
+                                                     int32_t partition) override;
   Result<int64_t> AllocateProducerId() override;
   Status SaveProducerStates(const std::vector<ProducerState>& states,
                             int64_t leader_epoch) override;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "metadata/metadata_test_data.h"
 #include "metadata/topic_config.h"
 
 namespace sh {
@@ -13,29 +14,8 @@ std::string MetadataBackendName(const ::testing::TestParamInfo<MetadataBackend>&
 
 namespace {
 
-TopicInfo Topic(const std::string& name, int32_t partitions, const std::string& config = "{}") {
-  TopicInfo t;
-  t.name = name;
-  t.partition_count = partitions;
-  t.config_json = config;
-  t.created_at_ms = 1'700'000'000'123;
-  return t;
-}
-
-SegmentInfo Segment(const std::string& topic, int32_t partition, int64_t base, int64_t end) {
-  SegmentInfo s;
-  s.topic = topic;
-  s.partition = partition;
-  s.base_offset = base;
-  s.end_offset = end;
-  s.record_count = end - base;
-  s.size_bytes = 1000 + base;
-  s.object_key = "topics/" + topic + "/" + std::to_string(partition) + "/" + std::to_string(base);
-  s.min_timestamp_ms = 1000 + base;
-  s.max_timestamp_ms = 2000 + end;
-  s.created_at_ms = 1'700'000'000'000 + base;
-  return s;
-}
+using metadata_test::Segment;
+using metadata_test::Topic;
 
 std::vector<int64_t> Bases(const std::vector<SegmentInfo>& segments) {
   std::vector<int64_t> out;
@@ -52,7 +32,9 @@ TopicConfig Config(const std::string& json) {
 // ---- topics ----
 
 TEST_P(MetadataConformanceTest, CreateGetAndListTopics) {
-  ASSERT_TRUE(store().CreateTopic(Topic("orders", 3, R"({"segment.bytes":"1048576"})")).ok());
+  TopicInfo created = Topic("orders", 3, R"({"segment.bytes":"1048576"})");
+  created.created_at_ms = 1'700'000'000'123;
+  ASSERT_TRUE(store().CreateTopic(created).ok());
   ASSERT_TRUE(store().CreateTopic(Topic("clicks", 1)).ok());
 
   auto orders = store().GetTopic("orders");

@@ -5,30 +5,15 @@
 
 #include "base/clock.h"
 #include "metadata/metadata_conformance.h"
+#include "metadata/metadata_test_data.h"
 
 namespace sh {
 namespace {
 
 constexpr int64_t kTtl = 10'000;
 
-TopicInfo Topic(const std::string& name, int32_t partitions) {
-  TopicInfo t;
-  t.name = name;
-  t.partition_count = partitions;
-  return t;
-}
-
-SegmentInfo Segment(const std::string& topic, int32_t partition, int64_t base, int64_t end) {
-  SegmentInfo s;
-  s.topic = topic;
-  s.partition = partition;
-  s.base_offset = base;
-  s.end_offset = end;
-  s.record_count = end - base;
-  s.size_bytes = 100;
-  s.object_key = topic + "/" + std::to_string(partition) + "/" + std::to_string(base);
-  return s;
-}
+using metadata_test::Segment;
+using metadata_test::Topic;
 
 ProducerState Producer(const std::string& topic, int32_t partition, int64_t pid, int32_t seq,
                        int64_t offset) {

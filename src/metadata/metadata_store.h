@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,8 @@ struct AgentInfo {
   std::string zone;
   int64_t started_at_ms = 0;
   int64_t last_heartbeat_ms = 0;
+  // The Kafka node (broker) id clients see for this agent; -1 if not assigned.
+  int32_t node_id = -1;
 };
 
 struct PartitionLease {
@@ -107,8 +110,8 @@ class MetadataStore {
   virtual Status CreateTopic(const TopicInfo& topic) = 0;
   virtual Result<TopicInfo> GetTopic(const std::string& name) = 0;
   virtual Result<std::vector<TopicInfo>> ListTopics() = 0;
-  // Removes the topic, its partitions, segments rows, leases, producer state and
-  // committed offsets. NotFound if absent. Objects are the caller's to delete.
+  // Removes the topic, its partitions, segments rows, leases, epoch starts,
+  // producer state and committed offsets. NotFound if absent. Objects are the caller's to delete.
   virtual Status DeleteTopic(const std::string& name) = 0;
   virtual Status UpdateTopicConfig(const std::string& name, const std::string& config_json) = 0;
   // Grows the topic to new_count partitions. InvalidArgument if not larger.
@@ -129,8 +132,7 @@ class MetadataStore {
   // a segment with the same base offset is registered.
   virtual Status RegisterSegment(const SegmentInfo& segment, int64_t leader_epoch) = 0;
   // Segments of a partition whose end_offset > from_offset, by base offset.
-  virtual Result<std::vector<SegmentInfo>> ListSegments(const std::string& topic,
-                                                        int32_t partition,
+  virtual Result<std::vector<SegmentInfo>> ListSegments(const std::string& topic, int32_t partition,
                                                         int64_t from_offset = 0) = 0;
   // Removes segment rows with end_offset <= offset (retention). Returns the rows removed.
   virtual Result<std::vector<SegmentInfo>> DeleteSegmentsBefore(const std::string& topic,
@@ -172,6 +174,20 @@ class MetadataStore {
   virtual Result<std::optional<PartitionLease>> GetLease(const std::string& topic,
                                                          int32_t partition) = 0;
   virtual Result<std::vector<PartitionLease>> ListLeases() = 0;
+
+  // ---- epoch start offsets (docs/cluster.md §6) ----
+  // Records S(E): the first offset leader epoch E writes on the partition.
+  // Fenced per the leader rule (the lease row must carry exactly leader_epoch,
+  // or be absent). Once recorded, a second call with the same epoch keeps the
+  // first value and returns OK (a restart of the same holder).
+  // InvalidArgument if leader_epoch or start_offset is negative; NotFound if
+  // the partition does not exist.
+  virtual Status RecordEpochStart(const std::string& topic, int32_t partition, int64_t leader_epoch,
+                                  int64_t start_offset) = 0;
+  // Every recorded epoch start of the partition, by epoch. NotFound if the
+  // partition does not exist.
+  virtual Result<std::map<int64_t, int64_t>> ListEpochStarts(const std::string& topic,
+                                                             int32_t partition) = 0;
 
   // ---- idempotent producers ----
   // Hands out a new, never reused producer id.

@@ -8,8 +8,6 @@
 namespace sh {
 namespace {
 
-// As in the SQLite store: bounds the rows one CreateTopic/AddPartitions inserts.
-constexpr int32_t kMaxPartitions = 100'000;
 constexpr int kMaxPoolSize = 1'024;
 constexpr size_t kMaxIdentifierBytes = 63;  // PostgreSQL's NAMEDATALEN - 1
 
@@ -43,20 +41,6 @@ PartitionInfo PartitionAt(const PgResult& r, int row) {
 TopicInfo TopicAt(const PgResult& r, int row) {
   return TopicInfo{r.Text(row, 0), static_cast<int32_t>(r.Int(row, 1)), r.Text(row, 2),
                    r.Int(row, 3)};
-}
-
-Status ValidateSegment(const SegmentInfo& s) {
-  std::string where = "register segment of " + PgTopicPartition(s.topic, s.partition) +
-                      " base offset " + std::to_string(s.base_offset);
-  if (s.base_offset < 0 || s.end_offset <= s.base_offset) {
-    return Status::InvalidArgument(where + ": end offset " + std::to_string(s.end_offset) +
-                                   " must exceed a non-negative base offset");
-  }
-  if (s.record_count < 0 || s.size_bytes < 0) {
-    return Status::InvalidArgument(where + ": negative record count or size");
-  }
-  if (s.object_key.empty()) return Status::InvalidArgument(where + ": empty object key");
-  return Status::OK();
 }
 
 // "postgresql://user@host:port/db?schema=s": the URL's parts minus the password.
@@ -96,10 +80,6 @@ Status ValidateOptions(const PostgresOptions& o) {
 
 }  // namespace
 
-std::string PgTopicPartition(const std::string& topic, int32_t partition) {
-  return "topic " + topic + " partition " + std::to_string(partition);
-}
-
 Result<std::unique_ptr<MetadataStore>> OpenPostgresMetadataStore(const PostgresOptions& options) {
   SH_RETURN_IF_ERROR(ValidateOptions(options));
   char* error = nullptr;
@@ -133,7 +113,7 @@ Result<std::unique_ptr<MetadataStore>> OpenPostgresMetadataStore(const PostgresO
 
 Status PostgresMetadataStore::CheckPartitionExists(PgConnection& conn, const std::string& topic,
                                                    int32_t partition) {
-  std::string tp = PgTopicPartition(topic, partition);
+  std::string tp = TopicPartitionName(topic, partition);
   SH_ASSIGN_OR_RETURN(auto res, conn.Exec("look up " + tp,
                                           "SELECT 1 FROM partitions WHERE topic = $1 AND "
                                           "partition = $2",
@@ -145,7 +125,7 @@ Status PostgresMetadataStore::CheckLeaderEpoch(PgConnection& conn, const std::st
                                                int32_t partition, int64_t leader_epoch) {
   SH_ASSIGN_OR_RETURN(auto lease, ReadLease(conn, topic, partition));
   if (!lease.has_value() || lease->leader_epoch == leader_epoch) return Status::OK();
-  return Status::Fenced(PgTopicPartition(topic, partition) + ": leader epoch " +
+  return Status::Fenced(TopicPartitionName(topic, partition) + ": leader epoch " +
                         std::to_string(leader_epoch) + " is not the lease's epoch " +
                         std::to_string(lease->leader_epoch) + " (held by agent " +
                         lease->leader_agent_id + ")");
@@ -157,7 +137,7 @@ Status PostgresMetadataStore::ExplainUnwritten(PgConnection& conn, const std::st
   SH_RETURN_IF_ERROR(CheckLeaderEpoch(conn, topic, partition, leader_epoch));
   // The lease moved back between the write and this check; the write was
   // still refused, so report it as fenced (retrying is safe).
-  return Status::Fenced(PgTopicPartition(topic, partition) + ": leader epoch " +
+  return Status::Fenced(TopicPartitionName(topic, partition) + ": leader epoch " +
                         std::to_string(leader_epoch) + " was fenced by a concurrent lease change");
 }
 
@@ -173,17 +153,7 @@ Result<TopicInfo> PostgresMetadataStore::ReadTopic(PgConnection& conn, const std
 // ---- topics ----
 
 Status PostgresMetadataStore::CreateTopic(const TopicInfo& topic) {
-  if (!IsValidTopicName(topic.name)) {
-    return Status::InvalidArgument("invalid topic name '" + topic.name + "'");
-  }
-  if (topic.partition_count < 1 || topic.partition_count > kMaxPartitions) {
-    return Status::InvalidArgument("topic " + topic.name + ": partition count " +
-                                   std::to_string(topic.partition_count) + " outside 1.." +
-                                   std::to_string(kMaxPartitions));
-  }
-  auto config = CanonicalTopicConfig(topic.config_json);
-  if (!config.ok()) return config.status().WithContext("topic " + topic.name);
-
+  SH_ASSIGN_OR_RETURN(std::string config, CheckNewTopic(topic));
   std::string what = "create topic " + topic.name;
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   SH_RETURN_IF_ERROR(conn->Begin(what));
@@ -191,7 +161,7 @@ Status PostgresMetadataStore::CreateTopic(const TopicInfo& topic) {
       conn->Exec(what,
                  "INSERT INTO topics (name, partition_count, config, created_at) "
                  "VALUES ($1, $2, $3, $4)",
-                 {topic.name, topic.partition_count, *config, NowOr(topic.created_at_ms)});
+                 {topic.name, topic.partition_count, config, NowOr(topic.created_at_ms)});
   if (inserted.status().code() == ErrorCode::kAlreadyExists) {
     return Status::AlreadyExists("topic " + topic.name + " already exists");
   }
@@ -251,12 +221,7 @@ Status PostgresMetadataStore::AddPartitions(const std::string& name, int32_t new
   // FOR UPDATE: two concurrent AddPartitions queue here instead of both
   // inserting the same partition numbers.
   SH_ASSIGN_OR_RETURN(TopicInfo topic, ReadTopic(*conn, name, /*for_update=*/true));
-  if (new_count <= topic.partition_count || new_count > kMaxPartitions) {
-    return Status::InvalidArgument("topic " + name + ": new partition count " +
-                                   std::to_string(new_count) + " must exceed " +
-                                   std::to_string(topic.partition_count) + " and be at most " +
-                                   std::to_string(kMaxPartitions));
-  }
+  SH_RETURN_IF_ERROR(CheckPartitionGrowth(name, topic.partition_count, new_count));
   SH_RETURN_IF_ERROR(
       conn->Exec(what, "UPDATE topics SET partition_count = $1 WHERE name = $2", {new_count, name})
           .status());
@@ -273,7 +238,7 @@ Status PostgresMetadataStore::AddPartitions(const std::string& name, int32_t new
 
 Result<PartitionInfo> PostgresMetadataStore::GetPartition(const std::string& topic,
                                                           int32_t partition) {
-  std::string tp = PgTopicPartition(topic, partition);
+  std::string tp = TopicPartitionName(topic, partition);
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire("read " + tp));
   std::string sql = std::string(kPartitionSelect) + " WHERE topic = $1 AND partition = $2";
   SH_ASSIGN_OR_RETURN(auto res, conn->Exec("read " + tp, sql.c_str(), {topic, partition}));
@@ -295,7 +260,7 @@ Result<std::vector<PartitionInfo>> PostgresMetadataStore::ListPartitions(const s
 
 Status PostgresMetadataStore::UpdateHighWatermark(const std::string& topic, int32_t partition,
                                                   int64_t hw, int64_t leader_epoch) {
-  std::string tp = PgTopicPartition(topic, partition);
+  std::string tp = TopicPartitionName(topic, partition);
   if (hw < 0)
     return Status::InvalidArgument(tp + ": negative high watermark " + std::to_string(hw));
   std::string what = "update high watermark of " + tp;
@@ -314,7 +279,7 @@ Status PostgresMetadataStore::UpdateHighWatermark(const std::string& topic, int3
 
 Status PostgresMetadataStore::UpdateLogStartOffset(const std::string& topic, int32_t partition,
                                                    int64_t log_start_offset) {
-  std::string tp = PgTopicPartition(topic, partition);
+  std::string tp = TopicPartitionName(topic, partition);
   std::string what = "update log start offset of " + tp;
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   SH_ASSIGN_OR_RETURN(
@@ -332,8 +297,8 @@ Status PostgresMetadataStore::UpdateLogStartOffset(const std::string& topic, int
 // ---- segments ----
 
 Status PostgresMetadataStore::RegisterSegment(const SegmentInfo& s, int64_t leader_epoch) {
-  SH_RETURN_IF_ERROR(ValidateSegment(s));
-  std::string what = "register segment of " + PgTopicPartition(s.topic, s.partition) +
+  SH_RETURN_IF_ERROR(CheckSegment(s));
+  std::string what = "register segment of " + TopicPartitionName(s.topic, s.partition) +
                      " at base offset " + std::to_string(s.base_offset);
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   SH_RETURN_IF_ERROR(conn->Begin(what));
@@ -367,7 +332,7 @@ Status PostgresMetadataStore::RegisterSegment(const SegmentInfo& s, int64_t lead
 Result<std::vector<SegmentInfo>> PostgresMetadataStore::ListSegments(const std::string& topic,
                                                                      int32_t partition,
                                                                      int64_t from_offset) {
-  std::string what = "list segments of " + PgTopicPartition(topic, partition);
+  std::string what = "list segments of " + TopicPartitionName(topic, partition);
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   std::string sql = std::string("SELECT ") + kSegmentColumns +
                     " FROM segments WHERE topic = $1 AND partition = $2 AND "
@@ -381,7 +346,7 @@ Result<std::vector<SegmentInfo>> PostgresMetadataStore::ListSegments(const std::
 
 Result<std::vector<SegmentInfo>> PostgresMetadataStore::DeleteSegmentsBefore(
     const std::string& topic, int32_t partition, int64_t offset) {
-  std::string what = "delete segments of " + PgTopicPartition(topic, partition);
+  std::string what = "delete segments of " + TopicPartitionName(topic, partition);
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   // One statement: the rows returned are exactly the rows deleted.
   std::string sql = std::string(

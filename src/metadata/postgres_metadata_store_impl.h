@@ -15,6 +15,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "metadata/metadata_checks.h"
 #include "metadata/metadata_store.h"
 #include "metadata/postgres_connection.h"
 
@@ -71,6 +72,11 @@ class PostgresMetadataStore final : public MetadataStore {
                                                  int32_t partition) override;
   Result<std::vector<PartitionLease>> ListLeases() override;
 
+  Status RecordEpochStart(const std::string& topic, int32_t partition, int64_t leader_epoch,
+                          int64_t start_offset) override;
+  Result<std::map<int64_t, int64_t>> ListEpochStarts(const std::string& topic,
+                                                     int32_t partition) override;
+
   Result<int64_t> AllocateProducerId() override;
   Status SaveProducerStates(const std::vector<ProducerState>& states,
                             int64_t leader_epoch) override;
@@ -100,8 +106,5 @@ class PostgresMetadataStore final : public MetadataStore {
   const std::string description_;
   const Clock* clock_;
 };
-
-// "topic t partition 3", the way every message names a partition.
-std::string PgTopicPartition(const std::string& topic, int32_t partition);
 
 }  // namespace sh

@@ -22,7 +22,7 @@ ConsumerGroupInfo GroupAt(const PgResult& r, int row) {
 Status NotHolder(const std::string& agent_id, const std::string& topic, int32_t partition,
                  int64_t leader_epoch) {
   return Status::Fenced("agent " + agent_id + " does not hold the lease on " +
-                        PgTopicPartition(topic, partition) + " at epoch " +
+                        TopicPartitionName(topic, partition) + " at epoch " +
                         std::to_string(leader_epoch));
 }
 
@@ -82,7 +82,7 @@ Status PostgresMetadataStore::CommitOffsets(const std::vector<CommittedOffset>& 
   int64_t now = clock_->NowMs();
   for (const auto& o : offsets) {
     std::string what =
-        "commit offset of group " + o.group_id + " " + PgTopicPartition(o.topic, o.partition);
+        "commit offset of group " + o.group_id + " " + TopicPartitionName(o.topic, o.partition);
     SH_RETURN_IF_ERROR(conn->Exec(what,
                                   "INSERT INTO consumer_groups (group_id, protocol_type, state, "
                                   "updated_at) VALUES ($1, '', 'Empty', $2) "
@@ -123,7 +123,7 @@ Result<std::vector<CommittedOffset>> PostgresMetadataStore::FetchOffsets(
 
 Status PostgresMetadataStore::DeleteOffset(const std::string& group_id, const std::string& topic,
                                            int32_t partition) {
-  std::string tp = PgTopicPartition(topic, partition);
+  std::string tp = TopicPartitionName(topic, partition);
   std::string what = "delete offset of group " + group_id + " " + tp;
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   SH_ASSIGN_OR_RETURN(auto res, conn->Exec(what,
@@ -144,12 +144,13 @@ Status PostgresMetadataStore::UpsertAgent(const AgentInfo& agent) {
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   return conn
       ->Exec(what,
-             "INSERT INTO agents (agent_id, address, zone, started_at, last_heartbeat) "
-             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id) DO UPDATE SET "
+             "INSERT INTO agents (agent_id, address, zone, started_at, last_heartbeat, node_id) "
+             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agent_id) DO UPDATE SET "
              "address = EXCLUDED.address, zone = EXCLUDED.zone, "
-             "started_at = EXCLUDED.started_at, last_heartbeat = EXCLUDED.last_heartbeat",
+             "started_at = EXCLUDED.started_at, last_heartbeat = EXCLUDED.last_heartbeat, "
+             "node_id = EXCLUDED.node_id",
              {agent.agent_id, agent.address, agent.zone, NowOr(agent.started_at_ms),
-              NowOr(agent.last_heartbeat_ms)})
+              NowOr(agent.last_heartbeat_ms), agent.node_id})
       .status();
 }
 
@@ -157,11 +158,12 @@ Result<std::vector<AgentInfo>> PostgresMetadataStore::ListAgents() {
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire("list agents"));
   SH_ASSIGN_OR_RETURN(auto res, conn->Exec("list agents",
                                            "SELECT agent_id, address, zone, started_at, "
-                                           "last_heartbeat FROM agents ORDER BY agent_id"));
+                                           "last_heartbeat, node_id FROM agents "
+                                           "ORDER BY agent_id"));
   std::vector<AgentInfo> out;
   for (int i = 0; i < res.rows(); ++i) {
-    out.push_back(
-        AgentInfo{res.Text(i, 0), res.Text(i, 1), res.Text(i, 2), res.Int(i, 3), res.Int(i, 4)});
+    out.push_back(AgentInfo{res.Text(i, 0), res.Text(i, 1), res.Text(i, 2), res.Int(i, 3),
+                            res.Int(i, 4), static_cast<int32_t>(res.Int(i, 5))});
   }
   return out;
 }
@@ -181,7 +183,7 @@ Result<std::optional<PartitionLease>> PostgresMetadataStore::ReadLease(PgConnect
                                                                        const std::string& topic,
                                                                        int32_t partition) {
   std::string sql = std::string(kLeaseSelect) + " WHERE topic = $1 AND partition = $2";
-  SH_ASSIGN_OR_RETURN(auto res, conn.Exec("read lease of " + PgTopicPartition(topic, partition),
+  SH_ASSIGN_OR_RETURN(auto res, conn.Exec("read lease of " + TopicPartitionName(topic, partition),
                                           sql.c_str(), {topic, partition}));
   if (res.rows() == 0) return std::optional<PartitionLease>();
   return std::optional<PartitionLease>(LeaseAt(res, 0));
@@ -191,7 +193,7 @@ Result<PartitionLease> PostgresMetadataStore::AcquireLease(const std::string& to
                                                            int32_t partition,
                                                            const std::string& agent_id,
                                                            int64_t now_ms, int64_t ttl_ms) {
-  std::string tp = PgTopicPartition(topic, partition);
+  std::string tp = TopicPartitionName(topic, partition);
   if (agent_id.empty() || ttl_ms <= 0) {
     return Status::InvalidArgument("lease on " + tp + " needs an agent id and a positive ttl");
   }
@@ -232,7 +234,7 @@ Result<PartitionLease> PostgresMetadataStore::RenewLease(const std::string& topi
                                                          const std::string& agent_id,
                                                          int64_t leader_epoch, int64_t now_ms,
                                                          int64_t ttl_ms) {
-  std::string tp = PgTopicPartition(topic, partition);
+  std::string tp = TopicPartitionName(topic, partition);
   if (ttl_ms <= 0)
     return Status::InvalidArgument("renew lease on " + tp + ": ttl must be positive");
   std::string what = "renew lease on " + tp + " for agent " + agent_id;
@@ -250,7 +252,7 @@ Result<PartitionLease> PostgresMetadataStore::RenewLease(const std::string& topi
 
 Status PostgresMetadataStore::ReleaseLease(const std::string& topic, int32_t partition,
                                            const std::string& agent_id, int64_t leader_epoch) {
-  std::string what = "release lease on " + PgTopicPartition(topic, partition);
+  std::string what = "release lease on " + TopicPartitionName(topic, partition);
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   // Expiry 0 reads as expired at any now_ms; the row and its epoch stay so
   // the next holder's epoch is still one higher.
@@ -266,7 +268,7 @@ Status PostgresMetadataStore::ReleaseLease(const std::string& topic, int32_t par
 Result<std::optional<PartitionLease>> PostgresMetadataStore::GetLease(const std::string& topic,
                                                                       int32_t partition) {
   SH_ASSIGN_OR_RETURN(auto conn,
-                      pool_->Acquire("read lease of " + PgTopicPartition(topic, partition)));
+                      pool_->Acquire("read lease of " + TopicPartitionName(topic, partition)));
   return ReadLease(*conn, topic, partition);
 }
 
@@ -297,7 +299,7 @@ Status PostgresMetadataStore::SaveProducerStates(const std::vector<ProducerState
   int64_t now = clock_->NowMs();
   for (const auto& s : states) {
     std::string what = "save producer " + std::to_string(s.producer_id) + " state for " +
-                       PgTopicPartition(s.topic, s.partition);
+                       TopicPartitionName(s.topic, s.partition);
     SH_RETURN_IF_ERROR(CheckPartitionExists(*conn, s.topic, s.partition));
     SH_ASSIGN_OR_RETURN(
         auto res,
@@ -322,7 +324,7 @@ Status PostgresMetadataStore::SaveProducerStates(const std::vector<ProducerState
 
 Result<std::vector<ProducerState>> PostgresMetadataStore::LoadProducerStates(
     const std::string& topic, int32_t partition) {
-  std::string what = "load producer states of " + PgTopicPartition(topic, partition);
+  std::string what = "load producer states of " + TopicPartitionName(topic, partition);
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   SH_ASSIGN_OR_RETURN(auto res, conn->Exec(what,
                                            "SELECT topic, partition, producer_id, producer_epoch, "

@@ -64,6 +64,30 @@ TEST(PostgresMetadataStoreTest, ConcurrentOpensApplyMigrationsOnce) {
             PostgresMigrations().size());
 }
 
+TEST(PostgresMetadataStoreTest, UpgradesAVersionOneSchema) {
+  const std::string schema = FreshSchema("upgrade");
+  {
+    RawSession db;
+    ASSERT_TRUE(db.ok());
+    db.Query("CREATE SCHEMA " + schema);
+    db.Query("SET search_path TO " + schema);
+    db.Query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT)");
+    db.Query("INSERT INTO schema_migrations VALUES (1, 1)");
+    // One statement per call: a parameterised call runs a single command.
+    const std::string& v1 = PostgresMigrations()[0];
+    for (size_t from = 0, semi; (semi = v1.find(';', from)) != std::string::npos; from = semi + 1) {
+      db.Query(v1.substr(from, semi - from));
+    }
+    for (const auto& row : metadata_test::VersionOneRows()) db.Query(row);
+  }
+  auto store = OpenOrNull(Options(schema));
+  ASSERT_NE(store, nullptr);
+  RawSession db;
+  EXPECT_EQ(db.One("SELECT max(version) FROM " + schema + ".schema_migrations"),
+            std::to_string(PostgresMigrations().size()));
+  metadata_test::ExpectVersionOneRowsUpgraded(*store);
+}
+
 TEST(PostgresMetadataStoreTest, ConcurrentAcquireLeaseHasOneWinner) {
   const std::string schema = FreshSchema("lease");
   auto [a, b] = TwoAgents(schema);
@@ -113,19 +137,23 @@ TEST(PostgresMetadataStoreTest, FencedEpochWriteChangesNothing) {
   EXPECT_EQ(a->SaveProducerStates({ps}, old_epoch).code(), ErrorCode::kFenced);
   EXPECT_EQ(a->RenewLease("f", 0, "agent-a", old_epoch, 2000, kTtl).status().code(),
             ErrorCode::kFenced);
+  EXPECT_EQ(a->RecordEpochStart("f", 0, old_epoch, 10).code(), ErrorCode::kFenced);
 
   RawSession db;
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(db.One("SELECT high_watermark FROM " + schema + ".partitions"), "10");
   EXPECT_EQ(db.One("SELECT count(*) FROM " + schema + ".segments"), "0");
   EXPECT_EQ(db.One("SELECT count(*) FROM " + schema + ".producer_states"), "0");
+  EXPECT_EQ(db.One("SELECT count(*) FROM " + schema + ".partition_epochs"), "0");
   EXPECT_EQ(db.One("SELECT leader_agent_id FROM " + schema + ".partition_leases"), "agent-b");
 
   // The current epoch writes.
   EXPECT_TRUE(b->RegisterSegment(Segment("f", 0, 10, 60), lease_b->leader_epoch).ok());
   EXPECT_TRUE(b->SaveProducerStates({ps}, lease_b->leader_epoch).ok());
   EXPECT_EQ(db.One("SELECT high_watermark FROM " + schema + ".partitions"), "60");
+  EXPECT_TRUE(b->RecordEpochStart("f", 0, lease_b->leader_epoch, 10).ok());
   EXPECT_EQ(db.One("SELECT count(*) FROM " + schema + ".producer_states"), "1");
+  EXPECT_EQ(db.One("SELECT start_offset FROM " + schema + ".partition_epochs"), "10");
 }
 
 TEST(PostgresMetadataStoreTest, AcceptsKeyValueConninfoAndOddSchemaNames) {

@@ -82,6 +82,20 @@ CREATE TABLE producer_states (
 );
 )sql";
 
+// Version 2, for cluster mode (docs/cluster.md §6, §7): the first offset of
+// each leader epoch, and the Kafka node id of each agent (-1: not assigned).
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE partition_epochs (
+  topic        TEXT NOT NULL,
+  partition    INTEGER NOT NULL,
+  leader_epoch BIGINT NOT NULL CHECK (leader_epoch >= 0),
+  start_offset BIGINT NOT NULL CHECK (start_offset >= 0),
+  PRIMARY KEY (topic, partition, leader_epoch),
+  FOREIGN KEY (topic, partition) REFERENCES partitions(topic, partition) ON DELETE CASCADE
+);
+ALTER TABLE agents ADD COLUMN node_id INTEGER NOT NULL DEFAULT -1;
+)sql";
+
 Result<int64_t> MaxVersion(PgConnection& conn) {
   SH_ASSIGN_OR_RETURN(
       auto res,
@@ -137,7 +151,8 @@ Status ApplyLocked(PgConnection& conn, const std::string& schema, int64_t now_ms
 }  // namespace
 
 const std::vector<std::string>& PostgresMigrations() {
-  static const std::vector<std::string>* migrations = new std::vector<std::string>{kSchemaV1};
+  static const std::vector<std::string>* migrations =
+      new std::vector<std::string>{kSchemaV1, kSchemaV2};
   return *migrations;
 }
 

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "metadata/metadata_test_data.h"
 #include "metadata/postgres_metadata_store.h"
 
 namespace sh::pgtest {
@@ -98,24 +99,8 @@ class RawSession {
   PGconn* conn_;
 };
 
-inline TopicInfo Topic(const std::string& name, int32_t partitions) {
-  TopicInfo t;
-  t.name = name;
-  t.partition_count = partitions;
-  return t;
-}
-
-inline SegmentInfo Segment(const std::string& topic, int32_t partition, int64_t base, int64_t end) {
-  SegmentInfo s;
-  s.topic = topic;
-  s.partition = partition;
-  s.base_offset = base;
-  s.end_offset = end;
-  s.record_count = end - base;
-  s.size_bytes = 100;
-  s.object_key = topic + "/" + std::to_string(partition) + "/" + std::to_string(base);
-  return s;
-}
+using metadata_test::Segment;
+using metadata_test::Topic;
 
 // Two stores on one schema, as two agents of one cluster have.
 inline std::pair<std::unique_ptr<MetadataStore>, std::unique_ptr<MetadataStore>> TwoAgents(

@@ -1,18 +1,11 @@
 #include "metadata/sqlite_metadata_store.h"
 
+#include "metadata/metadata_checks.h"
 #include "metadata/sqlite_migrations.h"
 #include "metadata/topic_config.h"
 
 namespace sh {
 namespace {
-
-// Above this a CreateTopic/AddPartitions would insert an unreasonable number of
-// rows in one transaction; Kafka clusters rarely exceed a few thousand.
-constexpr int32_t kMaxPartitions = 100'000;
-
-std::string TP(const std::string& topic, int32_t partition) {
-  return "topic " + topic + " partition " + std::to_string(partition);
-}
 
 constexpr const char* kSegmentColumns =
     "topic, partition, base_offset, end_offset, record_count, size_bytes, object_key, "
@@ -59,22 +52,8 @@ Status InsertPartitions(SqliteConnection& conn, const std::string& topic, int32_
                                                 "VALUES (?, ?, 0, 0)"));
     stmt->Bind(topic).Bind(p);
     Status st = stmt->Run();
-    if (!st.ok()) return st.WithContext("create " + TP(topic, p));
+    if (!st.ok()) return st.WithContext("create " + TopicPartitionName(topic, p));
   }
-  return Status::OK();
-}
-
-Status ValidateSegment(const SegmentInfo& s) {
-  std::string where = "register segment of " + TP(s.topic, s.partition) + " base offset " +
-                      std::to_string(s.base_offset);
-  if (s.base_offset < 0 || s.end_offset <= s.base_offset) {
-    return Status::InvalidArgument(where + ": end offset " + std::to_string(s.end_offset) +
-                                   " must exceed a non-negative base offset");
-  }
-  if (s.record_count < 0 || s.size_bytes < 0) {
-    return Status::InvalidArgument(where + ": negative record count or size");
-  }
-  if (s.object_key.empty()) return Status::InvalidArgument(where + ": empty object key");
   return Status::OK();
 }
 
@@ -115,44 +94,37 @@ Status SqliteMetadataStore::CheckPartitionExists(const std::string& topic, int32
                       conn_->Prepare("SELECT 1 FROM partitions WHERE topic = ? AND partition = ?"));
   stmt->Bind(topic).Bind(partition);
   SH_ASSIGN_OR_RETURN(bool row, stmt->Step());
-  return row ? Status::OK() : Status::NotFound(TP(topic, partition) + " does not exist");
+  return row ? Status::OK()
+             : Status::NotFound(TopicPartitionName(topic, partition) + " does not exist");
 }
 
 Status SqliteMetadataStore::CheckLeaderEpoch(const std::string& topic, int32_t partition,
                                              int64_t leader_epoch) {
   SH_ASSIGN_OR_RETURN(auto lease, GetLeaseLocked(topic, partition));
   if (!lease.has_value() || lease->leader_epoch == leader_epoch) return Status::OK();
-  return Status::Fenced(TP(topic, partition) + ": leader epoch " + std::to_string(leader_epoch) +
-                        " is not the lease's epoch " + std::to_string(lease->leader_epoch) +
-                        " (held by agent " + lease->leader_agent_id + ")");
+  return Status::Fenced(TopicPartitionName(topic, partition) + ": leader epoch " +
+                        std::to_string(leader_epoch) + " is not the lease's epoch " +
+                        std::to_string(lease->leader_epoch) + " (held by agent " +
+                        lease->leader_agent_id + ")");
 }
 
 Status SqliteMetadataStore::ExplainUnwritten(const std::string& topic, int32_t partition,
                                              int64_t leader_epoch) {
   SH_RETURN_IF_ERROR(CheckPartitionExists(topic, partition));
   SH_RETURN_IF_ERROR(CheckLeaderEpoch(topic, partition, leader_epoch));
-  return Status::Internal(TP(topic, partition) + ": fenced write changed no row");
+  return Status::Internal(TopicPartitionName(topic, partition) + ": fenced write changed no row");
 }
 
 // ---- topics ----
 
 Status SqliteMetadataStore::CreateTopic(const TopicInfo& topic) {
-  if (!IsValidTopicName(topic.name)) {
-    return Status::InvalidArgument("invalid topic name '" + topic.name + "'");
-  }
-  if (topic.partition_count < 1 || topic.partition_count > kMaxPartitions) {
-    return Status::InvalidArgument("topic " + topic.name + ": partition count " +
-                                   std::to_string(topic.partition_count) + " outside 1.." +
-                                   std::to_string(kMaxPartitions));
-  }
-  auto config = CanonicalTopicConfig(topic.config_json);
-  if (!config.ok()) return config.status().WithContext("topic " + topic.name);
+  SH_ASSIGN_OR_RETURN(std::string config, CheckNewTopic(topic));
 
   std::lock_guard<std::mutex> lock(mu_);
   SH_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(*conn_));
   SH_ASSIGN_OR_RETURN(auto stmt, conn_->Prepare("INSERT INTO topics (name, partition_count, "
                                                 "config, created_at) VALUES (?, ?, ?, ?)"));
-  stmt->Bind(topic.name).Bind(topic.partition_count).Bind(*config).Bind(NowOr(topic.created_at_ms));
+  stmt->Bind(topic.name).Bind(topic.partition_count).Bind(config).Bind(NowOr(topic.created_at_ms));
   Status st = stmt->Run();
   stmt.reset();
   if (st.code() == ErrorCode::kAlreadyExists) {
@@ -222,12 +194,7 @@ Status SqliteMetadataStore::AddPartitions(const std::string& name, int32_t new_c
   std::lock_guard<std::mutex> lock(mu_);
   SH_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(*conn_));
   SH_ASSIGN_OR_RETURN(TopicInfo topic, GetTopicLocked(name));
-  if (new_count <= topic.partition_count || new_count > kMaxPartitions) {
-    return Status::InvalidArgument("topic " + name + ": new partition count " +
-                                   std::to_string(new_count) + " must exceed " +
-                                   std::to_string(topic.partition_count) + " and be at most " +
-                                   std::to_string(kMaxPartitions));
-  }
+  SH_RETURN_IF_ERROR(CheckPartitionGrowth(name, topic.partition_count, new_count));
   SH_ASSIGN_OR_RETURN(auto stmt,
                       conn_->Prepare("UPDATE topics SET partition_count = ? WHERE name = ?"));
   stmt->Bind(new_count).Bind(name);
@@ -247,7 +214,7 @@ Result<PartitionInfo> SqliteMetadataStore::GetPartition(const std::string& topic
                                                 "WHERE topic = ? AND partition = ?"));
   stmt->Bind(topic).Bind(partition);
   SH_ASSIGN_OR_RETURN(bool row, stmt->Step());
-  if (!row) return Status::NotFound(TP(topic, partition) + " does not exist");
+  if (!row) return Status::NotFound(TopicPartitionName(topic, partition) + " does not exist");
   return ReadPartition(*stmt);
 }
 
@@ -271,8 +238,8 @@ Result<std::vector<PartitionInfo>> SqliteMetadataStore::ListPartitions(const std
 Status SqliteMetadataStore::UpdateHighWatermark(const std::string& topic, int32_t partition,
                                                 int64_t hw, int64_t leader_epoch) {
   if (hw < 0) {
-    return Status::InvalidArgument(TP(topic, partition) + ": negative high watermark " +
-                                   std::to_string(hw));
+    return Status::InvalidArgument(TopicPartitionName(topic, partition) +
+                                   ": negative high watermark " + std::to_string(hw));
   }
   std::lock_guard<std::mutex> lock(mu_);
   // The fencing rule sits in the WHERE clause, so the check and the write are
@@ -301,14 +268,14 @@ Status SqliteMetadataStore::UpdateLogStartOffset(const std::string& topic, int32
   if (stmt->Changes() > 0) return Status::OK();
   stmt.reset();
   SH_RETURN_IF_ERROR(CheckPartitionExists(topic, partition));
-  return Status::OutOfRange(TP(topic, partition) + ": log start offset " +
+  return Status::OutOfRange(TopicPartitionName(topic, partition) + ": log start offset " +
                             std::to_string(log_start_offset) + " is above the high watermark");
 }
 
 // ---- segments ----
 
 Status SqliteMetadataStore::RegisterSegment(const SegmentInfo& s, int64_t leader_epoch) {
-  SH_RETURN_IF_ERROR(ValidateSegment(s));
+  SH_RETURN_IF_ERROR(CheckSegment(s));
   std::lock_guard<std::mutex> lock(mu_);
   SH_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(*conn_));
   SH_ASSIGN_OR_RETURN(
@@ -322,8 +289,8 @@ Status SqliteMetadataStore::RegisterSegment(const SegmentInfo& s, int64_t leader
   insert->Bind(s.min_timestamp_ms).Bind(s.max_timestamp_ms).Bind(NowOr(s.created_at_ms));
   insert->Bind(leader_epoch);
   Status st = insert->Run();
-  std::string what =
-      "segment of " + TP(s.topic, s.partition) + " at base offset " + std::to_string(s.base_offset);
+  std::string what = "segment of " + TopicPartitionName(s.topic, s.partition) + " at base offset " +
+                     std::to_string(s.base_offset);
   if (st.code() == ErrorCode::kAlreadyExists) {
     return Status::AlreadyExists(what + " is already registered");
   }

@@ -1,13 +1,10 @@
 // SqliteMetadataStore, second half: consumer groups, agents, leases and
 // idempotent-producer state.
+#include "metadata/metadata_checks.h"
 #include "metadata/sqlite_metadata_store.h"
 
 namespace sh {
 namespace {
-
-std::string TP(const std::string& topic, int32_t partition) {
-  return "topic " + topic + " partition " + std::to_string(partition);
-}
 
 PartitionLease ReadLease(const SqliteStatement& s) {
   PartitionLease l;
@@ -111,7 +108,7 @@ Status SqliteMetadataStore::CommitOffsets(const std::vector<CommittedOffset>& of
     Status st = stmt->Run();
     if (!st.ok()) {
       return st.WithContext("commit offset of group " + o.group_id + " " +
-                            TP(o.topic, o.partition));
+                            TopicPartitionName(o.topic, o.partition));
     }
   }
   return txn->Commit();
@@ -149,7 +146,7 @@ Status SqliteMetadataStore::DeleteOffset(const std::string& group_id, const std:
   SH_RETURN_IF_ERROR(stmt->Run());
   if (stmt->Changes() == 0) {
     return Status::NotFound("no committed offset for group " + group_id + " " +
-                            TP(topic, partition));
+                            TopicPartitionName(topic, partition));
   }
   return Status::OK();
 }
@@ -161,20 +158,22 @@ Status SqliteMetadataStore::UpsertAgent(const AgentInfo& agent) {
   std::lock_guard<std::mutex> lock(mu_);
   SH_ASSIGN_OR_RETURN(
       auto stmt, conn_->Prepare("INSERT INTO agents (agent_id, address, zone, started_at, "
-                                "last_heartbeat) VALUES (?, ?, ?, ?, ?) ON CONFLICT (agent_id) "
-                                "DO UPDATE SET address = excluded.address, zone = excluded.zone, "
-                                "started_at = excluded.started_at, "
-                                "last_heartbeat = excluded.last_heartbeat"));
+                                "last_heartbeat, node_id) VALUES (?, ?, ?, ?, ?, ?) "
+                                "ON CONFLICT (agent_id) DO UPDATE SET address = excluded.address, "
+                                "zone = excluded.zone, started_at = excluded.started_at, "
+                                "last_heartbeat = excluded.last_heartbeat, "
+                                "node_id = excluded.node_id"));
   stmt->Bind(agent.agent_id).Bind(agent.address).Bind(agent.zone);
-  stmt->Bind(NowOr(agent.started_at_ms)).Bind(NowOr(agent.last_heartbeat_ms));
+  stmt->Bind(NowOr(agent.started_at_ms)).Bind(NowOr(agent.last_heartbeat_ms)).Bind(agent.node_id);
   Status st = stmt->Run();
   return st.ok() ? st : st.WithContext("agent " + agent.agent_id);
 }
 
 Result<std::vector<AgentInfo>> SqliteMetadataStore::ListAgents() {
   std::lock_guard<std::mutex> lock(mu_);
-  SH_ASSIGN_OR_RETURN(auto stmt, conn_->Prepare("SELECT agent_id, address, zone, started_at, "
-                                                "last_heartbeat FROM agents ORDER BY agent_id"));
+  SH_ASSIGN_OR_RETURN(auto stmt,
+                      conn_->Prepare("SELECT agent_id, address, zone, started_at, "
+                                     "last_heartbeat, node_id FROM agents ORDER BY agent_id"));
   std::vector<AgentInfo> out;
   while (true) {
     SH_ASSIGN_OR_RETURN(bool row, stmt->Step());
@@ -185,6 +184,7 @@ Result<std::vector<AgentInfo>> SqliteMetadataStore::ListAgents() {
     a.zone = stmt->Text(2);
     a.started_at_ms = stmt->Int(3);
     a.last_heartbeat_ms = stmt->Int(4);
+    a.node_id = static_cast<int32_t>(stmt->Int(5));
     out.push_back(std::move(a));
   }
 }
@@ -227,7 +227,7 @@ Result<PartitionLease> SqliteMetadataStore::AcquireLease(const std::string& topi
                                                          const std::string& agent_id,
                                                          int64_t now_ms, int64_t ttl_ms) {
   if (agent_id.empty() || ttl_ms <= 0) {
-    return Status::InvalidArgument("lease on " + TP(topic, partition) +
+    return Status::InvalidArgument("lease on " + TopicPartitionName(topic, partition) +
                                    " needs an agent id and a positive ttl");
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -238,7 +238,7 @@ Result<PartitionLease> SqliteMetadataStore::AcquireLease(const std::string& topi
   if (current.has_value()) {
     bool same_holder = current->leader_agent_id == agent_id;
     if (!same_holder && current->expires_at_ms > now_ms) {
-      return Status::Fenced(TP(topic, partition) + " is leased to agent " +
+      return Status::Fenced(TopicPartitionName(topic, partition) + " is leased to agent " +
                             current->leader_agent_id + " (epoch " +
                             std::to_string(current->leader_epoch) + ") until " +
                             std::to_string(current->expires_at_ms) + " ms");
@@ -257,7 +257,7 @@ Result<PartitionLease> SqliteMetadataStore::RenewLease(const std::string& topic,
                                                        int64_t leader_epoch, int64_t now_ms,
                                                        int64_t ttl_ms) {
   if (ttl_ms <= 0) {
-    return Status::InvalidArgument("renew lease on " + TP(topic, partition) +
+    return Status::InvalidArgument("renew lease on " + TopicPartitionName(topic, partition) +
                                    ": ttl must be positive");
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -266,7 +266,8 @@ Result<PartitionLease> SqliteMetadataStore::RenewLease(const std::string& topic,
   if (!current.has_value() || current->leader_agent_id != agent_id ||
       current->leader_epoch != leader_epoch) {
     return Status::Fenced("agent " + agent_id + " does not hold the lease on " +
-                          TP(topic, partition) + " at epoch " + std::to_string(leader_epoch));
+                          TopicPartitionName(topic, partition) + " at epoch " +
+                          std::to_string(leader_epoch));
   }
   current->expires_at_ms = now_ms + ttl_ms;
   SH_RETURN_IF_ERROR(WriteLease(*current));
@@ -287,7 +288,8 @@ Status SqliteMetadataStore::ReleaseLease(const std::string& topic, int32_t parti
   SH_RETURN_IF_ERROR(stmt->Run());
   if (stmt->Changes() > 0) return Status::OK();
   return Status::Fenced("agent " + agent_id + " does not hold the lease on " +
-                        TP(topic, partition) + " at epoch " + std::to_string(leader_epoch));
+                        TopicPartitionName(topic, partition) + " at epoch " +
+                        std::to_string(leader_epoch));
 }
 
 Result<std::optional<PartitionLease>> SqliteMetadataStore::GetLease(const std::string& topic,
@@ -345,7 +347,7 @@ Status SqliteMetadataStore::SaveProducerStates(const std::vector<ProducerState>&
     Status st = stmt->Run();
     if (!st.ok()) {
       return st.WithContext("save producer " + std::to_string(s.producer_id) + " state for " +
-                            TP(s.topic, s.partition));
+                            TopicPartitionName(s.topic, s.partition));
     }
   }
   return txn->Commit();

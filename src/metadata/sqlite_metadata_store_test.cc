@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "metadata/metadata_conformance.h"
+#include "metadata/metadata_test_data.h"
 #include "metadata/sqlite_migrations.h"
 
 namespace sh {
@@ -75,12 +76,7 @@ int64_t RawQuery(const std::string& path, const std::string& sql) {
   return value;
 }
 
-TopicInfo Topic(const std::string& name, int32_t partitions) {
-  TopicInfo t;
-  t.name = name;
-  t.partition_count = partitions;
-  return t;
-}
+using metadata_test::Topic;
 
 class SqliteMetadataStoreTest : public ::testing::Test {
  protected:
@@ -121,6 +117,28 @@ TEST_F(SqliteMetadataStoreTest, RefusesSchemaNewerThanTheBinary) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), ErrorCode::kUnsupported);
   EXPECT_NE(store.status().message().find("999"), std::string::npos);
+}
+
+TEST_F(SqliteMetadataStoreTest, UpgradesAVersionOneDatabase) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    std::string v1 =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+        "applied_at INTEGER NOT NULL); INSERT INTO schema_migrations VALUES (1, 1);" +
+        SqliteMigrations()[0];
+    for (const auto& row : metadata_test::VersionOneRows()) v1 += row + ";";
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, v1.c_str(), nullptr, nullptr, &error);
+    std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), static_cast<int64_t>(SqliteMigrations().size()));
+  metadata_test::ExpectVersionOneRowsUpgraded(*store);
 }
 
 TEST_F(SqliteMetadataStoreTest, DataPersistsAcrossReopen) {

@@ -83,6 +83,20 @@ CREATE TABLE producer_states (
 );
 )sql";
 
+// Version 2, for cluster mode (docs/cluster.md §6, §7): the first offset of
+// each leader epoch, and the Kafka node id of each agent (-1: not assigned).
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE partition_epochs (
+  topic        TEXT NOT NULL,
+  partition    INTEGER NOT NULL,
+  leader_epoch INTEGER NOT NULL CHECK (leader_epoch >= 0),
+  start_offset INTEGER NOT NULL CHECK (start_offset >= 0),
+  PRIMARY KEY (topic, partition, leader_epoch),
+  FOREIGN KEY (topic, partition) REFERENCES partitions(topic, partition) ON DELETE CASCADE
+);
+ALTER TABLE agents ADD COLUMN node_id INTEGER NOT NULL DEFAULT -1;
+)sql";
+
 Status EnsureMigrationsTable(SqliteConnection& conn) {
   return conn.Exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -115,7 +129,8 @@ Status ApplyOne(SqliteConnection& conn, int64_t version, const std::string& scri
 }  // namespace
 
 const std::vector<std::string>& SqliteMigrations() {
-  static const std::vector<std::string>* migrations = new std::vector<std::string>{kSchemaV1};
+  static const std::vector<std::string>* migrations =
+      new std::vector<std::string>{kSchemaV1, kSchemaV2};
   return *migrations;
 }
 
