@@ -238,6 +238,22 @@ TEST(TakeoverRecovery, ABatchStraddlingTheSealedEndIsCorruption) {
               {"t/0: sealed end 102 falls inside batch [100, 103] of " + key});
 }
 
+TEST(TakeoverRecovery, ASupersededBatchStraddlingTheSealedEndIsDropped) {
+  // B (epoch 6) sealed [100,112); A's late [110,115)@5 straddles H = 112 but
+  // is not part of the log (S(6) = 110), so it is dropped, not Corruption.
+  MemoryObjectStore store;
+  Put(store, "A", 1, {At(kT0, 100, 10, 5)});
+  Put(store, "B", 1, {At(kT0, 110, 2, 6)});
+  Put(store, "A", 2, {At(kT0, 110, 5, 5)});
+  Put(store, "B", 2, {At(kT0, 112, 3, 6)});
+  for (const auto& starts : {std::map<int64_t, int64_t>{}, std::map<int64_t, int64_t>{{6, 110}}}) {
+    auto log = RecoverForTakeover(store, {Request(kT0, 7, 112, starts)});
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    ExpectTail(*log, kT0, {{112, 114, 6}}, 115);
+    EXPECT_EQ(log->partitions.at(kT0).superseded_batches, 1u);
+  }
+}
+
 TEST(TakeoverRecovery, EverythingBelowTheSealedEndIsIgnored) {
   MemoryObjectStore store;
   // Below H = 200: a hole, a differing duplicate and an epoch-5 batch after
