@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 #include <ostream>
+#include <tuple>
 
 namespace sh::cli {
 
@@ -57,6 +58,9 @@ Status GroupDescribe(StreamClient& client, const CommandLine& cmd, std::ostream&
   SH_ASSIGN_OR_RETURN(std::string name, GroupName(cmd));
   SH_ASSIGN_OR_RETURN(GroupDescription g, client.DescribeGroup(name));
   SH_ASSIGN_OR_RETURN(std::vector<GroupOffset> offsets, client.FetchCommittedOffsets(name));
+  std::sort(offsets.begin(), offsets.end(), [](const GroupOffset& a, const GroupOffset& b) {
+    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+  });
   out << "group " << g.group_id << "  state " << g.state << "  protocol_type " << g.protocol_type
       << "  members " << g.members.size() << "\n";
   out << "  member_id  client_id  host  assignment\n";

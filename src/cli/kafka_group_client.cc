@@ -1,8 +1,6 @@
 // KafkaClient's consumer group calls. Every group is coordinated by the agent
 // a client asks (docs/consumer-groups.md), so they all go to the bootstrap
 // agent; ListOffsets by timestamp goes to the partition leaders.
-#include <algorithm>
-
 #include "cli/consumer_assignment.h"
 #include "cli/kafka_client.h"
 #include "kafka/protocol/generated/delete_groups.h"
@@ -98,9 +96,6 @@ Result<std::vector<GroupOffset>> KafkaClient::FetchCommittedOffsets(const std::s
       out.push_back({t.name, p.partition_index, p.committed_offset, p.metadata.value_or("")});
     }
   }
-  std::sort(out.begin(), out.end(), [](const GroupOffset& a, const GroupOffset& b) {
-    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
-  });
   return out;
 }
 
