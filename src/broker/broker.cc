@@ -2,18 +2,20 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <limits>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <utility>
 
 #include "base/log.h"
 #include "broker/partition_leader.h"
+#include "broker/takeover.h"
 #include "broker/topic_settings.h"
 #include "metadata/topic_config.h"
 #include "storage/segment_cache.h"
 #include "wal/wal_index.h"
+#include "wal/wal_reader.h"
 #include "wal/wal_recovery.h"
 #include "wal/wal_writer.h"
 
@@ -25,6 +27,14 @@ namespace {
 constexpr int32_t kMaxPartitions = 10'000;
 
 using PartitionKey = std::pair<std::string, int32_t>;
+
+std::string TP(const std::string& topic, int32_t partition) {
+  return topic + "/" + std::to_string(partition);
+}
+
+bool Live(const std::shared_ptr<PartitionLeader>& leader) {
+  return leader && !leader->fenced() && !leader->retired();
+}
 
 void LogIfError(const Status& s, const char* what) {
   if (!s.ok()) {
@@ -56,17 +66,43 @@ class Broker::Impl {
     std::shared_ptr<PartitionLeader> leader;
   };
 
-  Result<Target> Lookup(const std::string& topic, int32_t partition) {
+  // The settings of an existing partition's topic; NotFound otherwise.
+  Result<TopicSettings> PartitionSettings(const std::string& topic, int32_t partition) {
     SH_ASSIGN_OR_RETURN(TopicInfo info, metadata_.GetTopic(topic));
     if (partition < 0 || partition >= info.partition_count) {
       return Status::NotFound("partition " + std::to_string(partition) + " of topic " + topic +
                               " does not exist (" + std::to_string(info.partition_count) +
                               " partitions)");
     }
+    return SettingsFor(info);
+  }
+
+  Result<Target> Lookup(const std::string& topic, int32_t partition) {
     Target target;
-    SH_ASSIGN_OR_RETURN(target.settings, SettingsFor(info));
+    SH_ASSIGN_OR_RETURN(target.settings, PartitionSettings(topic, partition));
+    if (options_.cluster_mode) {
+      // Only what Lead() opened, and only while its lease deadline holds
+      // (or a renewal now succeeds).
+      target.leader = LedLeader(topic, partition);
+      if (!target.leader) return Status::Fenced(TP(topic, partition) + " is not led by this agent");
+      SH_RETURN_IF_ERROR(target.leader->CheckLease());
+      return target;
+    }
     SH_ASSIGN_OR_RETURN(target.leader, LeaderFor(topic, partition, target.settings));
     return target;
+  }
+
+  // The live leader of a partition, or null; never opens one.
+  std::shared_ptr<PartitionLeader> LedLeader(const std::string& topic, int32_t partition) {
+    std::shared_ptr<Slot> slot;
+    {
+      std::lock_guard lock(mu_);
+      auto it = slots_.find(PartitionKey(topic, partition));
+      if (it == slots_.end()) return nullptr;
+      slot = it->second;
+    }
+    std::lock_guard lock(slot->mu);
+    return Live(slot->leader) ? slot->leader : nullptr;
   }
 
   // Resolving parses the config JSON; this runs on every produce and fetch,
@@ -87,24 +123,113 @@ class Broker::Impl {
   Result<std::shared_ptr<PartitionLeader>> LeaderFor(const std::string& topic, int32_t partition,
                                                      const TopicSettings& settings) {
     while (true) {
-      std::shared_ptr<Slot> slot;
-      {
-        std::lock_guard lock(mu_);
-        std::shared_ptr<Slot>& s = slots_[PartitionKey(topic, partition)];
-        if (!s) s = std::make_shared<Slot>();
-        slot = s;
-      }
+      std::shared_ptr<Slot> slot = SlotFor(PartitionKey(topic, partition));
       std::lock_guard lock(slot->mu);
       if (slot->dead) continue;
-      if (slot->leader && !slot->leader->fenced() && !slot->leader->retired()) {
-        return slot->leader;
-      }
+      if (Live(slot->leader)) return slot->leader;
       SH_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLeader> opened,
                           PartitionLeader::Open(topic, partition, options_, settings, metadata_,
                                                 store_, cache_, clock_, WalFor()));
       slot->leader = std::move(opened);
       return slot->leader;
     }
+  }
+
+  std::shared_ptr<Slot> SlotFor(const PartitionKey& key) {
+    std::lock_guard lock(mu_);
+    std::shared_ptr<Slot>& s = slots_[key];
+    if (!s) s = std::make_shared<Slot>();
+    return s;
+  }
+
+  // Broker::Lead (broker.h): acquire each, recover all in one WAL pass, install each.
+  std::vector<Status> Lead(const std::vector<PartitionKey>& partitions) {
+    std::vector<Status> out(partitions.size());
+    std::vector<TakeoverCandidate> candidates;
+    std::vector<size_t> where;  // index in partitions of each candidate
+    std::vector<TopicSettings> settings;
+    std::map<PartitionKey, size_t> first;  // a partition named twice gets the first one's answer
+    std::vector<std::pair<size_t, size_t>> repeats;
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      const auto& [topic, partition] = partitions[i];
+      auto [it, fresh] = first.try_emplace(partitions[i], i);
+      if (!fresh) {
+        repeats.emplace_back(i, it->second);
+        continue;
+      }
+      if (LedLeader(topic, partition)) continue;  // renewal is the background's
+      Result<TopicSettings> st = PartitionSettings(topic, partition);
+      if (!st.ok()) {
+        out[i] = st.status();
+        continue;
+      }
+      Result<TakeoverCandidate> c = AcquireForTakeover(metadata_, clock_, options_.agent_id,
+                                                       options_.lease_ms, topic, partition);
+      if (!c.ok()) {
+        out[i] = c.status().WithContext("lease of " + TP(topic, partition));
+        continue;
+      }
+      candidates.push_back(std::move(*c));
+      where.push_back(i);
+      settings.push_back(std::move(*st));
+    }
+    std::vector<wal::WalObjectSummary> own;
+    std::vector<Result<wal::TakeoverTail>> tails =
+        RecoverTails(store_, candidates, options_.agent_id, &own);
+    for (wal::WalObjectSummary& o : own) wal_index_.Add(std::move(o));
+    for (size_t k = 0; k < candidates.size(); ++k) {
+      const auto& [topic, partition] = candidates[k].request.tp;
+      Status st =
+          tails[k].ok() ? Install(candidates[k], settings[k], *tails[k]) : tails[k].status();
+      out[where[k]] = st.WithContext("takeover of " + TP(topic, partition));
+    }
+    for (const auto& [i, j] : repeats) out[i] = out[j];
+    return out;
+  }
+
+  // Opens the leader at the sealed end, appends the recovered tail, records
+  // S(E) = R, and only then makes it visible to data calls.
+  Status Install(const TakeoverCandidate& c, const TopicSettings& settings,
+                 const wal::TakeoverTail& tail) {
+    const auto& [topic, partition] = c.request.tp;
+    std::shared_ptr<Slot> slot = SlotFor(c.request.tp);
+    std::lock_guard lock(slot->mu);
+    if (slot->dead) return Status::NotFound("topic " + topic + " was deleted during the takeover");
+    if (Live(slot->leader)) return Status::OK();
+    SH_ASSIGN_OR_RETURN(
+        std::unique_ptr<PartitionLeader> opened,
+        PartitionLeader::OpenLeased(topic, partition, options_, settings, metadata_, store_, cache_,
+                                    clock_, WalFor(), c.lease, c.request_start_ms));
+    std::shared_ptr<PartitionLeader> leader = std::move(opened);
+    SH_RETURN_IF_ERROR(leader->Recover(tail.tail));
+    // Before the first produce: this epoch assigns offsets from R upward.
+    SH_RETURN_IF_ERROR(
+        metadata_.RecordEpochStart(topic, partition, c.lease.leader_epoch, tail.tail.next_offset));
+    slot->leader = std::move(leader);
+    SH_LOG(INFO) << "took over " << TP(topic, partition) << " at epoch " << c.lease.leader_epoch
+                 << ": sealed end " << tail.tail.start_offset << ", recovered up to "
+                 << tail.tail.next_offset << " from " << tail.object_keys.size()
+                 << " WAL object(s), " << tail.superseded_batches << " superseded batch(es)";
+    return Status::OK();
+  }
+
+  Status HandOver(const std::string& topic, int32_t partition) {
+    std::shared_ptr<PartitionLeader> leader = LedLeader(topic, partition);
+    if (!leader) return Status::OK();
+    RetryFailedWal();  // failed entries must reach the WAL before the seal
+    Status retired = leader->Retire(options_.wal_put_timeout_ms + 1000);
+    if (retired.ok()) Forget(leader);
+    return retired.WithContext("hand-over of " + TP(topic, partition));
+  }
+
+  std::vector<LedPartition> Led() {
+    std::vector<LedPartition> out;
+    for (const std::shared_ptr<PartitionLeader>& leader : Leaders()) {
+      if (!Live(leader)) continue;
+      out.push_back({leader->topic(), leader->partition(), leader->leader_epoch(),
+                     leader->lease_deadline_ms(), leader->LeaseAllowsWrites()});
+    }
+    return out;
   }
 
   std::vector<std::shared_ptr<PartitionLeader>> Leaders(const std::string* topic = nullptr) {
@@ -188,9 +313,30 @@ class Broker::Impl {
     return info->high_watermark;
   }
 
+  void OpenWalWriter(uint64_t first_sequence) {
+    wal::WalWriterOptions wo;
+    wo.flush_interval_ms = options_.wal_flush_interval_ms;
+    wo.max_bytes = options_.wal_max_bytes;
+    wo.put_timeout_ms = options_.wal_put_timeout_ms;
+    wo.first_sequence = first_sequence;
+    wo.index = &wal_index_;
+    wal_ = std::make_unique<wal::WalWriter>(store_, options_.agent_id, clock_, wo);
+  }
+
+  // Cluster-mode start-up: nothing is led yet, so nothing is replayed (Lead()
+  // recovers each partition from every agent's WAL); the writer starts after
+  // this agent's highest sequence, which is never reused.
+  Status OpenClusterWal() {
+    Result<std::vector<wal::WalObjectInfo>> own = wal::ListWal(store_, options_.agent_id);
+    if (!own.ok()) return own.status().WithContext("listing the WAL of agent " + options_.agent_id);
+    OpenWalWriter(own->empty() ? 0 : own->back().sequence + 1);
+    return Status::OK();
+  }
+
   // Start-up (DESIGN §6 "Recovery"): rebuilds the tails from this agent's
   // WAL, then starts the writer after the highest sequence found.
   Status RecoverAndOpenWal() {
+    if (options_.cluster_mode) return OpenClusterWal();
     Status lookup_error;
     auto sealed_end = [&](const std::string& topic, int32_t partition) -> int64_t {
       Result<int64_t> end = SealedEnd(topic, partition);
@@ -209,13 +355,7 @@ class Broker::Impl {
                    << " (its write was never acknowledged)";
     }
     for (const wal::WalObjectSummary& s : log->objects) wal_index_.Add(s);
-    wal::WalWriterOptions wo;
-    wo.flush_interval_ms = options_.wal_flush_interval_ms;
-    wo.max_bytes = options_.wal_max_bytes;
-    wo.put_timeout_ms = options_.wal_put_timeout_ms;
-    wo.first_sequence = log->next_sequence();
-    wo.index = &wal_index_;
-    wal_ = std::make_unique<wal::WalWriter>(store_, options_.agent_id, clock_, wo);
+    OpenWalWriter(log->next_sequence());
     size_t partitions = 0, batches = 0;
     for (const auto& [tp, recovered] : log->partitions) {
       if (recovered.batches.empty()) continue;
@@ -230,7 +370,7 @@ class Broker::Impl {
     }
     SH_LOG(INFO) << "WAL recovery: " << log->objects.size() << " object(s), " << batches
                  << " batch(es) replayed into " << partitions << " partition(s); next sequence "
-                 << wo.first_sequence;
+                 << log->next_sequence();
     DeleteCoveredWal();
     return Status::OK();
   }
@@ -372,6 +512,12 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options, MetadataStor
   // The defaults must themselves be valid topic configs.
   SH_RETURN_IF_ERROR(
       ResolveTopicSettings(options, TopicConfig{}).status().WithContext("broker defaults"));
+  if (options.cluster_mode) {
+    SH_RETURN_IF_ERROR(cluster::ValidateLeaseTimings(EffectiveLeaseTimings(options))
+                           .WithContext("broker options (cluster mode)"));
+  } else if (options.lease_safety_margin_ms < 0) {
+    return Status::InvalidArgument("broker options: lease_safety_margin_ms >= 0 required");
+  }
   if (options.wal_flush_interval_ms < 0 || options.wal_max_bytes < 1 ||
       options.wal_put_timeout_ms < 1) {
     return Status::InvalidArgument(
@@ -420,6 +566,23 @@ Status Broker::Stop() {
 }
 
 Status Broker::RunMaintenance() { return impl_->Maintain(true); }
+
+// ---- cluster mode ----
+
+std::vector<Status> Broker::Lead(const std::vector<std::pair<std::string, int32_t>>& partitions) {
+  if (!options_.cluster_mode) {
+    return std::vector<Status>(partitions.size(),
+                               Status::InvalidArgument("Lead() needs cluster mode"));
+  }
+  return impl_->Lead(partitions);
+}
+
+Status Broker::HandOver(const std::string& topic, int32_t partition) {
+  if (!options_.cluster_mode) return Status::InvalidArgument("HandOver() needs cluster mode");
+  return impl_->HandOver(topic, partition);
+}
+
+std::vector<LedPartition> Broker::Led() const { return impl_->Led(); }
 
 Status Broker::SealFullTails() {
   Status first;

@@ -14,6 +14,21 @@
 // and on Stop(); WAL objects the segments cover are then deleted. Open()
 // replays this agent's WAL above each partition's last sealed segment before
 // anything is served.
+//
+// Lease safety (docs/cluster.md §3): a produce is acknowledged, and its
+// records become visible, only while now < the leader's local lease deadline
+// (request start of the last acquire/renew + lease_ms - lease_safety_margin_ms);
+// past it the produce gets Fenced and the partition serves nothing until a
+// renewal succeeds.
+//
+// Embedded mode (cluster_mode false): the broker leads every partition it is
+// asked about, opening it (taking its lease) on first use; Open() replays this
+// agent's WAL. Cluster mode (docs/cluster.md, docs/broker.md "Cluster mode"):
+// the broker serves only the partitions it was told to Lead(); every data call
+// for another partition is Fenced("<topic>/<p> is not led by this agent"),
+// and nothing is opened on demand. Admin calls work on any agent. The agent's
+// cluster loop calls Lead() for the balancer's to_acquire, HandOver() for its
+// to_release, and Led() for its `led` input; renewals stay the background's.
 #pragma once
 
 #include <cstdint>
@@ -52,10 +67,16 @@ struct BrokerOptions {
   // StreamHouse settings.
   storage::BlockCodec segment_codec = storage::BlockCodec::kLz4;
   size_t block_bytes = storage::kDefaultBlockBytes;
-  int64_t flush_ms = 1000;               // seal a tail older than this
-  size_t cache_bytes = 256ull << 20;     // SegmentCache budget
-  int64_t index_ttl_ms = 30'000;         // SegmentIndex refresh
-  int64_t lease_ms = 30'000;             // partition lease length (renewed at a third)
+  int64_t flush_ms = 1000;            // seal a tail older than this
+  size_t cache_bytes = 256ull << 20;  // SegmentCache budget
+  int64_t index_ttl_ms = 30'000;      // SegmentIndex refresh
+  int64_t lease_ms = 30'000;          // partition lease length (renewed at a third)
+  // Leaders stop acknowledging this long before their lease could expire as
+  // seen by another agent (clock skew bound, docs/cluster.md §3). Cluster mode
+  // requires 0 <= margin < lease_ms / 2; embedded mode caps it at lease_ms / 3.
+  int64_t lease_safety_margin_ms = 1000;
+  // Serve only the partitions given to Lead() (see the top of this file).
+  bool cluster_mode = false;
   int64_t background_interval_ms = 100;  // roll / retention / lease check period
   // Retention (retention.ms / retention.bytes) runs at most this often
   // (Kafka's log.retention.check.interval.ms, shorter).
@@ -102,6 +123,18 @@ struct PartitionOffsets {
   int64_t high_watermark = 0;  // next offset to be written; == last stable offset
 };
 
+// One partition this agent leads (Broker::Led).
+struct LedPartition {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t leader_epoch = 0;
+  // Local lease deadline, in ms of the broker Clock's monotonic time
+  // (MonotonicMicros() / 1000); INT64_MIN once the lease was found fenced.
+  int64_t lease_deadline_ms = 0;
+  // False past the deadline: produces are refused until a renewal succeeds.
+  bool serving = false;
+};
+
 class Broker {
  public:
   static Result<std::unique_ptr<Broker>> Open(BrokerOptions options, MetadataStore& metadata,
@@ -124,6 +157,29 @@ class Broker {
   Status SealFullTails();
 
   const BrokerOptions& options() const { return options_; }
+
+  // ---- cluster mode (docs/cluster.md §5, §6) ----
+  // Cluster mode: takes each partition's lease (AcquireLease; Fenced if
+  // another agent holds it unexpired), recovers its tail from every agent's
+  // WAL (the takeover rule of docs/cluster.md §6, one pass over the WAL for
+  // all the partitions given), records the epoch start S(E)
+  // (MetadataStore::RecordEpochStart), then serves it. Returns one Status per
+  // partition, in order. Partitions already led here: OK (renewal is the
+  // background's job). NotFound for a partition that does not exist;
+  // Corruption (naming the object) if the WAL breaks the takeover rule: the
+  // partition is not served and its lease is kept until it expires (a later
+  // Lead() of this agent takes it again at the same epoch).
+  // Embedded mode: InvalidArgument for each partition.
+  std::vector<Status> Lead(const std::vector<std::pair<std::string, int32_t>>& partitions);
+  // Cluster mode: hand-over: stops taking produces (NOT_LEADER_OR_FOLLOWER),
+  // waits for the partition's WAL entries in flight, seals the tail, releases
+  // the lease and forgets the leader (PartitionLeader::Retire). If the seal
+  // fails the partition stays led (and the error is returned). OK if the
+  // partition is not led here. Embedded mode: InvalidArgument.
+  Status HandOver(const std::string& topic, int32_t partition);
+  // What this agent leads now, with epochs and local lease deadlines, by
+  // topic and partition (not the partitions handed over or lost).
+  std::vector<LedPartition> Led() const;
 
   // ---- topics ----
   // NotFound if absent.
@@ -157,7 +213,10 @@ class Broker {
   // durable (or the error: Timeout / IOError / Unavailable for a failed WAL
   // write, all retriable), called on the WAL's flusher thread, or at once on
   // the calling thread for a request refused before it reached the WAL.
-  // NotFound for an unknown topic or partition. records need only live for
+  // NotFound for an unknown topic or partition. Fenced if the partition is
+  // not led here (cluster mode), the lease is lost, or the local lease
+  // deadline passed before the WAL write completed (then the records are
+  // neither acknowledged nor visible). records need only live for
   // the call. Calls for one partition get offsets in call order.
   void ProduceAsync(const std::string& topic, int32_t partition, ByteView records,
                     ProduceCallback done);

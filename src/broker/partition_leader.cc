@@ -66,16 +66,38 @@ Result<std::optional<int64_t>> MaxTimestampFrom(const records::RecordBatchView& 
 
 }  // namespace
 
+cluster::LeaseTimings EffectiveLeaseTimings(const BrokerOptions& options) {
+  cluster::LeaseTimings t;
+  t.lease_ms = options.lease_ms;
+  t.safety_margin_ms = options.lease_safety_margin_ms;
+  if (!options.cluster_mode) t.safety_margin_ms = std::min(t.safety_margin_ms, t.lease_ms / 3);
+  return t;
+}
+
 Result<std::unique_ptr<PartitionLeader>> PartitionLeader::Open(
     const std::string& topic, int32_t partition, const BrokerOptions& options,
     const TopicSettings& settings, MetadataStore& metadata, ObjectStore& store,
     storage::SegmentCache& cache, const Clock& clock, WalContext wal) {
+  int64_t request_start = MonotonicMs(clock);
   SH_ASSIGN_OR_RETURN(
       PartitionLease lease,
       metadata.AcquireLease(topic, partition, options.agent_id, clock.NowMs(), options.lease_ms));
+  return OpenLeased(topic, partition, options, settings, metadata, store, cache, clock,
+                    std::move(wal), lease, request_start);
+}
+
+Result<std::unique_ptr<PartitionLeader>> PartitionLeader::OpenLeased(
+    const std::string& topic, int32_t partition, const BrokerOptions& options,
+    const TopicSettings& settings, MetadataStore& metadata, ObjectStore& store,
+    storage::SegmentCache& cache, const Clock& clock, WalContext wal, const PartitionLease& lease,
+    int64_t request_start_ms) {
   SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata.GetPartition(topic, partition));
   std::unique_ptr<PartitionLeader> leader(new PartitionLeader(
       topic, partition, options, metadata, store, cache, clock, lease, info.log_start_offset, wal));
+  {
+    std::lock_guard lock(leader->lease_mu_);
+    leader->GrantedLocked(request_start_ms);
+  }
   leader->writer_options_ = settings.WriterOptions(options.block_bytes);
   SH_ASSIGN_OR_RETURN(leader->writer_, storage::PartitionWriter::Open(
                                            topic, partition, store, metadata, &leader->index_,
@@ -110,8 +132,8 @@ PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const Bro
              storage::SegmentIndexOptions{.ttl_ms = options.index_ttl_ms}),
       reader_(topic_, partition_, store, index_, cache),
       log_start_(log_start),
+      timings_(EffectiveLeaseTimings(options)),
       lease_renewed_ms_(clock.NowMs()),
-      lease_expires_ms_(lease.expires_at_ms),
       producers_(options.producer_id_expiration_ms),
       durable_producers_(options.producer_id_expiration_ms) {}
 
@@ -124,40 +146,69 @@ Status PartitionLeader::CheckOpenLocked() const {
   return Status::OK();
 }
 
+void PartitionLeader::GrantedLocked(int64_t request_start_ms) {
+  deadline_.Granted(request_start_ms, timings_);
+  deadline_ms_.store(deadline_.deadline_ms());
+}
+
+bool PartitionLeader::LeaseAllowsWrites() const {
+  return !fenced_ && MonotonicMs(clock_) < deadline_ms_.load();
+}
+
 Status PartitionLeader::CheckLease() {
-  if (fenced_) {
-    return Status::Fenced("agent " + options_.agent_id + " no longer leads " +
-                          TP(topic_, partition_));
+  const std::string lost =
+      "agent " + options_.agent_id + " no longer leads " + TP(topic_, partition_);
+  if (fenced_) return Status::Fenced(lost);
+  if (LeaseAllowsWrites()) return Status::OK();
+  {
+    // The background renewal fell behind (or is not running): renew now, and
+    // refuse if the lease cannot be renewed.
+    std::lock_guard lock(lease_mu_);
+    if (fenced_) return Status::Fenced(lost);
+    if (!LeaseAllowsWrites()) {
+      int64_t start = MonotonicMs(clock_);
+      int64_t now = clock_.NowMs();
+      Result<PartitionLease> renewed = metadata_.RenewLease(topic_, partition_, options_.agent_id,
+                                                            epoch_, now, options_.lease_ms);
+      if (!renewed.ok()) {
+        if (renewed.status().code() == ErrorCode::kFenced) {
+          fenced_ = true;
+          deadline_.Revoke();
+          deadline_ms_.store(deadline_.deadline_ms());
+        }
+        return Status::Fenced("local lease deadline of " + TP(topic_, partition_) +
+                              " passed and the renewal failed (" + renewed.status().ToString() +
+                              ")");
+      }
+      lease_renewed_ms_ = now;
+      GrantedLocked(start);
+    }
   }
-  int64_t now = clock_.NowMs();
-  std::lock_guard lock(lease_mu_);
-  if (now < lease_expires_ms_) return Status::OK();
-  // The background renewal fell behind (or is not running): renew now, and
-  // refuse the write if the lease is gone.
-  Result<PartitionLease> renewed =
-      metadata_.RenewLease(topic_, partition_, options_.agent_id, epoch_, now, options_.lease_ms);
-  if (!renewed.ok()) {
-    if (renewed.status().code() == ErrorCode::kFenced) fenced_ = true;
-    return renewed.status().WithContext("lease on " + TP(topic_, partition_) + " expired");
-  }
-  lease_renewed_ms_ = now;
-  lease_expires_ms_ = renewed->expires_at_ms;
+  ApplyHeld();
   return Status::OK();
 }
 
 Status PartitionLeader::MaybeRenewLease() {
   if (fenced_) return Status::OK();
-  int64_t now = clock_.NowMs();
-  std::lock_guard lock(lease_mu_);
-  if (now - lease_renewed_ms_ < options_.lease_ms / 3) return Status::OK();
-  Result<PartitionLease> renewed =
-      metadata_.RenewLease(topic_, partition_, options_.agent_id, epoch_, now, options_.lease_ms);
-  if (!renewed.ok()) {
-    if (renewed.status().code() == ErrorCode::kFenced) fenced_ = true;
-    return renewed.status().WithContext("renewal of the lease on " + TP(topic_, partition_));
+  {
+    std::lock_guard lock(lease_mu_);
+    int64_t now = clock_.NowMs();
+    if (now - lease_renewed_ms_ < options_.lease_ms / 3) return Status::OK();
+    int64_t start = MonotonicMs(clock_);  // before sending: a late reply grants nothing extra
+    Result<PartitionLease> renewed =
+        metadata_.RenewLease(topic_, partition_, options_.agent_id, epoch_, now, options_.lease_ms);
+    if (!renewed.ok()) {
+      if (renewed.status().code() == ErrorCode::kFenced) {
+        fenced_ = true;
+        deadline_.Revoke();
+        deadline_ms_.store(deadline_.deadline_ms());
+      }
+      return renewed.status().WithContext("renewal of the lease on " + TP(topic_, partition_));
+    }
+    lease_renewed_ms_ = now;
+    GrantedLocked(start);
   }
-  lease_renewed_ms_ = now;
-  lease_expires_ms_ = renewed->expires_at_ms;
+  ApplyHeld();
   return Status::OK();
 }
 
@@ -488,13 +539,15 @@ Status PartitionLeader::Retire(int64_t wait_ms) {
     // leader starts at the sealed end).
     std::unique_lock lock(append_mu_);
     retiring_ = true;
-    bool drained = drained_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
-                                        [this] { return in_flight_.empty() || needs_reappend_; });
-    if (!drained || needs_reappend_) {
+    bool drained = drained_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] {
+      return in_flight_.empty() || needs_reappend_ || HeldLocked();
+    });
+    if (!drained || needs_reappend_ || HeldLocked()) {
       retiring_ = false;
       return Status::Unavailable("cannot hand back " + TP(topic_, partition_) + ": " +
                                  std::to_string(in_flight_.size()) +
-                                 " produce request(s) still wait for the WAL");
+                                 (HeldLocked() ? " WAL entries are held until the lease is renewed"
+                                               : " produce request(s) still wait for the WAL"));
     }
   }
   {

@@ -23,6 +23,15 @@
 // entries (with their offsets and bytes); Reappend() writes them again,
 // unchanged, so that a WAL object which was reported failed but landed
 // anyway agrees with the retry (docs/formats/wal.md).
+// Lease safety (docs/cluster.md §3, src/cluster/lease_safety.h): durable
+// entries move into the tail (become visible and are acknowledged) only while
+// now < the local lease deadline, request start of the last acquire/renew +
+// lease_ms - safety margin, on the clock's monotonic time. Past it, durable
+// entries are held in in_flight_ (their producers hear Fenced) and the leader
+// serves nothing until a renewal succeeds; then the held entries move into
+// the tail (visible, never acknowledged: like a produce that timed out yet
+// was written). If the renewal is Fenced they never become visible here; the
+// next leader may recover them from the WAL below its epoch start.
 // The log start offset is kept in memory (loaded at open, raised by
 // DeleteRecords and retention, which this leader performs itself).
 //
@@ -47,6 +56,7 @@
 #include "broker/broker.h"
 #include "broker/producer_state.h"
 #include "broker/topic_settings.h"
+#include "cluster/lease_safety.h"
 #include "metadata/metadata_store.h"
 #include "objstore/object_store.h"
 #include "records/record_batch.h"
@@ -68,6 +78,15 @@ struct WalContext {
   std::function<void(const std::string& topic, int32_t partition)> notify;
 };
 
+// The lease timings a leader applies: lease_ms and lease_safety_margin_ms as
+// configured in cluster mode (Broker::Open validates them); in embedded mode
+// the margin is capped at a third of lease_ms, so that any lease.ms the agent
+// accepts keeps working as before.
+cluster::LeaseTimings EffectiveLeaseTimings(const BrokerOptions& options);
+
+// The clock's monotonic time in ms, the time base of local lease deadlines.
+inline int64_t MonotonicMs(const Clock& clock) { return clock.MonotonicMicros() / 1000; }
+
 class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
  public:
   // Acquires the lease for options.agent_id (Fenced if another agent holds
@@ -78,6 +97,13 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
                                                        MetadataStore& metadata, ObjectStore& store,
                                                        storage::SegmentCache& cache,
                                                        const Clock& clock, WalContext wal);
+  // As Open, with a lease the caller acquired; request_start_ms is the
+  // monotonic time (MonotonicMs) read just before the AcquireLease call.
+  static Result<std::unique_ptr<PartitionLeader>> OpenLeased(
+      const std::string& topic, int32_t partition, const BrokerOptions& options,
+      const TopicSettings& settings, MetadataStore& metadata, ObjectStore& store,
+      storage::SegmentCache& cache, const Clock& clock, WalContext wal, const PartitionLease& lease,
+      int64_t request_start_ms);
 
   const std::string& topic() const { return topic_; }
   int32_t partition() const { return partition_; }
@@ -108,6 +134,14 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   Status ApplyRetention(const TopicSettings& settings);
   // Renews the lease if a third of lease_ms has passed since the last renewal.
   Status MaybeRenewLease();
+  // OK while the local lease deadline has not passed; past it, renews now
+  // (entries held meanwhile then become visible). Fenced if the lease is
+  // lost or cannot be renewed: the leader serves nothing until it is.
+  Status CheckLease();
+  // True while now < the local lease deadline.
+  bool LeaseAllowsWrites() const;
+  // The local lease deadline (monotonic ms, MonotonicMs); INT64_MIN once fenced.
+  int64_t lease_deadline_ms() const { return deadline_ms_.load(); }
   // Reopens the writer with new segment settings (after a Flush) if they differ.
   Status Reconfigure(const TopicSettings& settings);
   // Seals everything in the tail.
@@ -157,15 +191,25 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   Status QueueEntryLocked(const std::shared_ptr<InFlight>& entry);
   // The WAL callback of entry.
   void OnWalDone(const std::shared_ptr<InFlight>& entry, Status status);
-  // Moves durable entries at the front of in_flight_ into the writer's tail.
-  // REQUIRES append_mu_ held.
-  void ApplyDurableLocked(Answers& answers);
+  // Moves durable entries at the front of in_flight_ into the writer's tail
+  // if the lease allows (else answers them Fenced and keeps them). Returns
+  // true if the high watermark moved. REQUIRES append_mu_ held.
+  bool ApplyDurableLocked(Answers& answers);
+  // Answers the durable entries not yet answered, and the duplicates waiting
+  // for them, with Fenced: the lease deadline passed. REQUIRES append_mu_ held.
+  void RefuseDurableLocked(Answers& answers);
+  // After a renewal: moves entries held past the deadline into the tail.
+  void ApplyHeld();
+  // Records a grant whose request was sent at request_start_ms. REQUIRES lease_mu_.
+  void GrantedLocked(int64_t request_start_ms);
+  // True if a durable entry waits at the front of in_flight_ (held past the
+  // lease deadline). REQUIRES append_mu_ held.
+  bool HeldLocked() const;
 
   // Sealed batches from offset (PartitionReader) continued into the tail, or
   // the tail alone. REQUIRES writer_mu_ held (shared).
   Result<Bytes> ReadLocked(int64_t offset, size_t max_bytes);
   Status CheckOpenLocked() const;
-  Status CheckLease();
   // Raises the log start to offset and deletes the segments wholly below it.
   Status RemoveBelow(int64_t offset);
   // Calls visit(batch, from) for each batch holding offsets in [from, limit),
@@ -200,9 +244,13 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   std::mutex log_start_mu_;  // serializes raising the log start
   std::atomic<int64_t> log_start_;
 
+  // lease_mu_ serializes renewals; deadline_ms_ is read without it (the WAL
+  // callback must not wait for a renewal's round trip).
   std::mutex lease_mu_;
-  int64_t lease_renewed_ms_;
-  int64_t lease_expires_ms_;
+  const cluster::LeaseTimings timings_;
+  int64_t lease_renewed_ms_;              // wall clock of the last grant: renewal is due at a third
+  cluster::LocalLeaseDeadline deadline_;  // guarded by lease_mu_
+  std::atomic<int64_t> deadline_ms_{INT64_MIN};
   std::atomic<bool> fenced_{false};
 
   // The produce path. append_mu_ is taken before writer_mu_, never after.

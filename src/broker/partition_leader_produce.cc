@@ -186,14 +186,7 @@ void PartitionLeader::OnWalDone(const std::shared_ptr<InFlight>& entry, Status s
     std::lock_guard lock(append_mu_);
     if (status.ok()) {
       entry->state = InFlight::State::kDurable;
-      int64_t before;
-      {
-        std::shared_lock wlock(writer_mu_);
-        before = writer_->next_offset();
-      }
-      ApplyDurableLocked(answers);
-      std::shared_lock wlock(writer_mu_);
-      moved = writer_->next_offset() != before;
+      moved = ApplyDurableLocked(answers);
     } else {
       // Kept, offsets and bytes unchanged, for Reappend(); the producer
       // hears the error (retriable) and may retry.
@@ -225,8 +218,51 @@ void PartitionLeader::OnWalDone(const std::shared_ptr<InFlight>& entry, Status s
   for (auto& [done, result] : answers) done(std::move(result));
 }
 
-void PartitionLeader::ApplyDurableLocked(Answers& answers) {
+bool PartitionLeader::HeldLocked() const {
+  return !in_flight_.empty() && in_flight_.front()->state == InFlight::State::kDurable;
+}
+
+void PartitionLeader::RefuseDurableLocked(Answers& answers) {
+  const std::string why = "produce to " + TP(topic_, partition_) +
+                          ": the local lease deadline passed before the WAL write completed; " +
+                          "not acknowledged (agent " + options_.agent_id +
+                          " may no longer lead it)";
+  for (const std::shared_ptr<InFlight>& e : in_flight_) {
+    if (e->state != InFlight::State::kDurable || !e->done) continue;
+    answers.push_back({std::move(e->done), Status::Fenced(why)});
+    e->done = nullptr;
+  }
+  for (DuplicateWaiter& w : duplicate_waiters_) {
+    answers.push_back({std::move(w.done), Status::Fenced(why)});
+  }
+  duplicate_waiters_.clear();
+  drained_cv_.notify_all();  // Retire() gives up on held entries
+}
+
+void PartitionLeader::ApplyHeld() {
+  Answers answers;
+  bool moved = false;
+  {
+    std::lock_guard lock(append_mu_);
+    if (HeldLocked()) moved = ApplyDurableLocked(answers);
+  }
+  if (moved) {
+    int64_t unset = -1;
+    tail_since_ms_.compare_exchange_strong(unset, clock_.NowMs());
+    if (wal_.notify) wal_.notify(topic_, partition_);
+  }
+  for (auto& [done, result] : answers) done(std::move(result));
+}
+
+bool PartitionLeader::ApplyDurableLocked(Answers& answers) {
+  // Checked at durability, not only when the produce arrived: the WAL write
+  // may have outlasted the lease (docs/cluster.md §3).
+  if (!LeaseAllowsWrites()) {
+    RefuseDurableLocked(answers);
+    return false;
+  }
   std::shared_lock wlock(writer_mu_);
+  const int64_t before = writer_->next_offset();
   while (!in_flight_.empty() && in_flight_.front()->state == InFlight::State::kDurable) {
     std::shared_ptr<InFlight> e = std::move(in_flight_.front());
     in_flight_.pop_front();
@@ -265,6 +301,7 @@ void PartitionLeader::ApplyDurableLocked(Answers& answers) {
   }
   duplicate_waiters_.erase(ready, duplicate_waiters_.end());
   if (in_flight_.empty()) drained_cv_.notify_all();
+  return durable_end != before;
 }
 
 Status PartitionLeader::Reappend() {

@@ -144,7 +144,7 @@ Status PartitionWriter::SealOnce() {
     info.record_count = static_cast<int64_t>(builder.record_count());
     info.min_timestamp_ms = builder.min_timestamp();
     info.max_timestamp_ms = builder.max_timestamp();
-    info.object_key = SegmentObjectKey(topic_, partition_, info.base_offset);
+    info.object_key = SegmentObjectKey(topic_, partition_, info.base_offset, leader_epoch_);
     SH_ASSIGN_OR_RETURN(Bytes object, builder.Finish());
     info.size_bytes = static_cast<int64_t>(object.size());
     info.created_at_ms = clock_.NowMs();

@@ -37,9 +37,15 @@ Result<BlockCodec> BlockCodecFromWire(uint32_t value) {
   return Status::Corruption("unknown block codec " + std::to_string(value));
 }
 
-std::string SegmentObjectKey(const std::string& topic, int32_t partition, int64_t base_offset) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "seg_%020lld.bin", static_cast<long long>(base_offset));
+std::string SegmentObjectKey(const std::string& topic, int32_t partition, int64_t base_offset,
+                             int64_t leader_epoch) {
+  char name[64];
+  if (leader_epoch <= 1) {
+    std::snprintf(name, sizeof(name), "seg_%020lld.bin", static_cast<long long>(base_offset));
+  } else {
+    std::snprintf(name, sizeof(name), "seg_%020lld_e%lld.bin", static_cast<long long>(base_offset),
+                  static_cast<long long>(leader_epoch));
+  }
   return "topics/" + topic + "/" + std::to_string(partition) + "/" + name;
 }
 

@@ -122,7 +122,15 @@ struct BatchSummary {
 // Corruption with the failed check named.
 Result<BatchSummary> PeekBatchHeader(ByteView data);
 
-// "topics/{topic}/{partition}/seg_{base_offset:020}.bin"
-std::string SegmentObjectKey(const std::string& topic, int32_t partition, int64_t base_offset);
+// "topics/{topic}/{partition}/seg_{base_offset:020}.bin" for leader epochs 0
+// and 1, "topics/{topic}/{partition}/seg_{base_offset:020}_e{epoch}.bin" for
+// epoch 2 and above, so that a deposed leader's late seal never overwrites the
+// object of a segment a newer leader registered at the same base offset
+// (docs/cluster.md §6). Epoch 1 is a partition's first lease holder (0: a
+// writer without a lease, which cannot coexist with a held lease), so every
+// epoch gets its own names and a single agent's keys are those of version 1.
+// Readers take keys from the segments rows and never parse them.
+std::string SegmentObjectKey(const std::string& topic, int32_t partition, int64_t base_offset,
+                             int64_t leader_epoch = 0);
 
 }  // namespace sh::storage

@@ -82,6 +82,12 @@ TEST(SegmentFormatTest, ObjectKey) {
   EXPECT_EQ(SegmentObjectKey("t", 0, 0), "topics/t/0/seg_00000000000000000000.bin");
   EXPECT_EQ(SegmentObjectKey("a.b", 12, 9223372036854775807),
             "topics/a.b/12/seg_09223372036854775807.bin");
+  // Epochs 0 and 1 keep the version-1 name; later epochs carry theirs.
+  EXPECT_EQ(SegmentObjectKey("t", 0, 5, 1), "topics/t/0/seg_00000000000000000005.bin");
+  EXPECT_EQ(SegmentObjectKey("t", 0, 5, 2), "topics/t/0/seg_00000000000000000005_e2.bin");
+  EXPECT_EQ(SegmentObjectKey("a.b", 12, 9223372036854775807, 9223372036854775807),
+            "topics/a.b/12/seg_09223372036854775807_e9223372036854775807.bin");
+  EXPECT_NE(SegmentObjectKey("t", 0, 5, 2), SegmentObjectKey("t", 0, 5, 3));
 }
 
 TEST(SegmentFormatTest, BlockHeaderCarriesCodecInRawLengthTopBits) {
