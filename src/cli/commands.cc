@@ -4,6 +4,7 @@
 #include <random>
 
 #include "base/clock.h"
+#include "cli/cluster_commands.h"
 #include "cli/group_commands.h"
 #include "cli/partitioner.h"
 #include "records/record_batch.h"
@@ -12,7 +13,7 @@ namespace sh::cli {
 
 const char kUsage[] = R"(streamctl: StreamHouse from the command line
 
-Usage: streamctl [--data-dir DIR | --bootstrap HOST:PORT] COMMAND [ARGS]
+Usage: streamctl [--data-dir DIR | --bootstrap HOST:PORT | --metadata-url URL] COMMAND [ARGS]
 
 Commands:
   topic create NAME --partitions N [--config KEY=VALUE]...
@@ -29,7 +30,7 @@ Commands:
       Prints "partition<TAB>offset<TAB>key<TAB>headers<TAB>value" per record, from
       the start of the log (or offset O) up to the high watermark, then exits.
       A null key or header value prints as (null); headers as k=v,k=v.
-  segments list NAME [--partition P]     needs --data-dir
+  segments list NAME [--partition P]     needs --data-dir or --metadata-url
   group list                       group id, state, protocol type
   group describe NAME              members and their assignments; per committed
                                    partition: offset, log end offset, lag, metadata
@@ -41,12 +42,22 @@ Commands:
       offset outside the log is clamped to its start or end (and says so).
   group delete NAME                the group and its committed offsets; refused
                                    while the group has members
+  agents list [--agent-timeout-ms MS]
+      agent id, node id, address, zone, started at (UTC), heartbeat age, live or
+      gone (no heartbeat for MS, default 6000), partitions led
+  leases list [TOPIC]              per partition: leader, epoch, expires in, state
+                                   (held, expired, or none)
 
 Options:
   --data-dir DIR             the embedded data directory (default ./data)
   --bootstrap HOST:PORT      talk to a running agent over the Kafka protocol instead;
                              topic describe then shows offsets and configs only
-                             (segments and bytes print as 0)
+                             (segments and bytes print as 0); agents and leases
+                             come from Metadata: node ids, no heartbeats or expiry
+  --metadata-url URL         read a cluster's metadata store directly: sqlite://PATH
+                             or postgres://USER@HOST:PORT/DB; read-only (topic
+                             list/describe, segments list, group list/describe,
+                             agents list, leases list); takes no LOCK
   --help                     this text
 )";
 
@@ -85,7 +96,8 @@ Result<std::string> TopicName(const Context& c, size_t word) {
 }
 
 Status TopicCreate(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "partitions", "config"}));
+  SH_RETURN_IF_ERROR(
+      c.cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url", "partitions", "config"}));
   SH_ASSIGN_OR_RETURN(std::string name, TopicName(c, 2));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> partitions, c.cmd.GetInt("partitions"));
   int64_t count = partitions.value_or(1);
@@ -104,14 +116,14 @@ Status TopicCreate(Context& c) {
 }
 
 Status TopicList(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url"}));
   SH_ASSIGN_OR_RETURN(std::vector<std::string> names, c.client.ListTopics());
   for (const std::string& name : names) c.out << name << "\n";
   return Status::OK();
 }
 
 Status TopicDescribe(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url"}));
   SH_ASSIGN_OR_RETURN(std::string name, TopicName(c, 2));
   SH_ASSIGN_OR_RETURN(TopicDescription d, c.client.DescribeTopic(name));
   c.out << "topic " << d.name << "  partitions " << d.partition_count << "\n";
@@ -125,7 +137,7 @@ Status TopicDescribe(Context& c) {
 }
 
 Status TopicDelete(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url"}));
   SH_ASSIGN_OR_RETURN(std::string name, TopicName(c, 2));
   SH_RETURN_IF_ERROR(c.client.DeleteTopic(name));
   c.out << "deleted topic " << name << "\n";
@@ -142,8 +154,8 @@ Result<int32_t> ChoosePartition(Context& c, const std::string& topic) {
 }
 
 Status Produce(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed(
-      {"data-dir", "bootstrap", "partition", "key", "header", "value", "compression"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url", "partition",
+                                         "key", "header", "value", "compression"}));
   SH_ASSIGN_OR_RETURN(std::string topic, TopicName(c, 1));
   SH_ASSIGN_OR_RETURN(int32_t partition, ChoosePartition(c, topic));
   records::BatchOptions options;
@@ -215,7 +227,7 @@ Status ConsumePartition(Context& c, const std::string& topic, int32_t partition,
 
 Status Consume(Context& c) {
   SH_RETURN_IF_ERROR(c.cmd.CheckAllowed(
-      {"data-dir", "bootstrap", "partition", "offset", "from-beginning", "max"}));
+      {"data-dir", "bootstrap", "metadata-url", "partition", "offset", "from-beginning", "max"}));
   SH_ASSIGN_OR_RETURN(std::string topic, TopicName(c, 1));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> partition, c.cmd.GetInt("partition"));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> offset, c.cmd.GetInt("offset"));
@@ -235,7 +247,7 @@ Status Consume(Context& c) {
 }
 
 Status SegmentsList(Context& c) {
-  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "partition"}));
+  SH_RETURN_IF_ERROR(c.cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url", "partition"}));
   SH_ASSIGN_OR_RETURN(std::string topic, TopicName(c, 2));
   SH_ASSIGN_OR_RETURN(std::optional<int64_t> only, c.cmd.GetInt("partition"));
   SH_ASSIGN_OR_RETURN(TopicDescription d, c.client.DescribeTopic(topic));
@@ -276,6 +288,8 @@ int RunCommand(StreamClient& client, const CommandLine& cmd, std::istream& in, s
     status = SegmentsList(c);
   } else if (cmd.Word(0) == "group") {
     status = RunGroupCommand(client, cmd, out);
+  } else if (verb == "agents list" || verb == "leases list") {
+    status = RunClusterCommand(client, cmd, out, *SystemClock::Get());
   } else {
     err << "streamctl: unknown command '" << cmd.Word(0)
         << (cmd.Word(1).empty() ? "" : " " + cmd.Word(1)) << "'\n\n"

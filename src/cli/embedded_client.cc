@@ -50,6 +50,7 @@ EmbeddedClient::EmbeddedClient(int lock_fd, std::unique_ptr<MetadataStore> metad
                                std::unique_ptr<ObjectStore> store)
     : lock_fd_(lock_fd),
       metadata_(std::move(metadata)),
+      reads_(*metadata_),
       store_(std::move(store)),
       cache_(64 << 20) {}
 
@@ -65,31 +66,10 @@ Status EmbeddedClient::CreateTopic(const std::string& name, int32_t partitions,
   return metadata_->CreateTopic(topic);
 }
 
-Result<std::vector<std::string>> EmbeddedClient::ListTopics() {
-  SH_ASSIGN_OR_RETURN(std::vector<TopicInfo> topics, metadata_->ListTopics());
-  std::vector<std::string> names;
-  for (const TopicInfo& t : topics) names.push_back(t.name);
-  return names;
-}
+Result<std::vector<std::string>> EmbeddedClient::ListTopics() { return reads_.ListTopics(); }
 
 Result<TopicDescription> EmbeddedClient::DescribeTopic(const std::string& name) {
-  SH_ASSIGN_OR_RETURN(TopicInfo topic, metadata_->GetTopic(name));
-  TopicDescription out;
-  out.name = topic.name;
-  out.partition_count = topic.partition_count;
-  SH_ASSIGN_OR_RETURN(out.config, ParseTopicConfig(topic.config_json));
-  SH_ASSIGN_OR_RETURN(std::vector<PartitionInfo> partitions, metadata_->ListPartitions(name));
-  for (const PartitionInfo& p : partitions) {
-    PartitionSummary summary{p.partition, p.log_start_offset, p.high_watermark, 0, 0};
-    SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
-                        metadata_->ListSegments(name, p.partition, 0));
-    for (const SegmentInfo& s : segments) {
-      ++summary.segment_count;
-      summary.segment_bytes += s.size_bytes;
-    }
-    out.partitions.push_back(summary);
-  }
-  return out;
+  return reads_.DescribeTopic(name);
 }
 
 Status EmbeddedClient::DeleteTopic(const std::string& name) {
@@ -107,18 +87,9 @@ Status EmbeddedClient::DeleteTopic(const std::string& name) {
   return Status::OK();
 }
 
-Status EmbeddedClient::CheckPartition(const std::string& topic, int32_t partition) {
-  SH_ASSIGN_OR_RETURN(TopicInfo info, metadata_->GetTopic(topic));
-  if (partition < 0 || partition >= info.partition_count) {
-    return Status::NotFound("topic " + topic + " has no partition " + std::to_string(partition) +
-                            " (it has " + std::to_string(info.partition_count) + ")");
-  }
-  return Status::OK();
-}
-
 Result<int64_t> EmbeddedClient::Produce(const std::string& topic, int32_t partition,
                                         ByteView batch) {
-  SH_RETURN_IF_ERROR(CheckPartition(topic, partition));
+  SH_RETURN_IF_ERROR(reads_.CheckPartition(topic, partition));
   SH_ASSIGN_OR_RETURN(
       std::unique_ptr<storage::PartitionWriter> writer,
       storage::PartitionWriter::Open(topic, partition, *store_, *metadata_, nullptr,
@@ -130,7 +101,7 @@ Result<int64_t> EmbeddedClient::Produce(const std::string& topic, int32_t partit
 
 Result<FetchResult> EmbeddedClient::Fetch(const std::string& topic, int32_t partition,
                                           int64_t offset, size_t max_bytes) {
-  SH_RETURN_IF_ERROR(CheckPartition(topic, partition));
+  SH_RETURN_IF_ERROR(reads_.CheckPartition(topic, partition));
   SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata_->GetPartition(topic, partition));
   FetchResult out;
   out.high_watermark = info.high_watermark;
@@ -155,8 +126,7 @@ Result<FetchResult> EmbeddedClient::Fetch(const std::string& topic, int32_t part
 
 Result<std::vector<SegmentInfo>> EmbeddedClient::ListSegments(const std::string& topic,
                                                               int32_t partition) {
-  SH_RETURN_IF_ERROR(CheckPartition(topic, partition));
-  return metadata_->ListSegments(topic, partition, 0);
+  return reads_.ListSegments(topic, partition);
 }
 
 }  // namespace sh::cli
@@ -167,38 +137,14 @@ Result<std::vector<SegmentInfo>> EmbeddedClient::ListSegments(const std::string&
 
 namespace sh::cli {
 
-namespace {
-
-GroupListing Listing(const ConsumerGroupInfo& g) {
-  return {g.group_id, "Empty", g.protocol_type.empty() ? "consumer" : g.protocol_type};
-}
-
-}  // namespace
-
-Result<std::vector<GroupListing>> EmbeddedClient::ListGroups() {
-  SH_ASSIGN_OR_RETURN(std::vector<ConsumerGroupInfo> groups, metadata_->ListGroups());
-  std::vector<GroupListing> out;
-  for (const ConsumerGroupInfo& g : groups) out.push_back(Listing(g));
-  return out;
-}
+Result<std::vector<GroupListing>> EmbeddedClient::ListGroups() { return reads_.ListGroups(); }
 
 Result<GroupDescription> EmbeddedClient::DescribeGroup(const std::string& group) {
-  Result<ConsumerGroupInfo> info = metadata_->GetGroup(group);
-  if (!info.ok() && info.status().code() == ErrorCode::kNotFound) {
-    return Status::NotFound("group " + group + " does not exist");
-  }
-  SH_RETURN_IF_ERROR(info.status());
-  GroupListing l = Listing(*info);
-  return GroupDescription{l.group_id, l.state, l.protocol_type, {}};
+  return reads_.DescribeGroup(group);
 }
 
 Result<std::vector<GroupOffset>> EmbeddedClient::FetchCommittedOffsets(const std::string& group) {
-  SH_ASSIGN_OR_RETURN(std::vector<CommittedOffset> committed, metadata_->FetchOffsets(group));
-  std::vector<GroupOffset> out;
-  for (const CommittedOffset& c : committed) {
-    out.push_back({c.topic, c.partition, c.offset, c.metadata});
-  }
-  return out;
+  return reads_.FetchCommittedOffsets(group);
 }
 
 Status EmbeddedClient::CommitOffsets(const std::string& group,
@@ -206,7 +152,7 @@ Status EmbeddedClient::CommitOffsets(const std::string& group,
   const int64_t now = SystemClock::Get()->NowMs();
   std::vector<CommittedOffset> rows;
   for (const GroupOffset& o : offsets) {
-    SH_RETURN_IF_ERROR(CheckPartition(o.topic, o.partition));
+    SH_RETURN_IF_ERROR(reads_.CheckPartition(o.topic, o.partition));
     rows.push_back({group, o.topic, o.partition, o.offset, o.metadata, now});
   }
   return metadata_->CommitOffsets(rows);
@@ -223,7 +169,7 @@ Status EmbeddedClient::DeleteGroup(const std::string& group) {
 Result<std::optional<int64_t>> EmbeddedClient::OffsetForTimestamp(const std::string& topic,
                                                                   int32_t partition,
                                                                   int64_t timestamp_ms) {
-  SH_RETURN_IF_ERROR(CheckPartition(topic, partition));
+  SH_RETURN_IF_ERROR(reads_.CheckPartition(topic, partition));
   SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata_->GetPartition(topic, partition));
   // Skip the sealed segments whose records are all older; from the first
   // that may hold a match on, scan batch by batch (timestamps need not grow
@@ -251,6 +197,13 @@ Result<std::optional<int64_t>> EmbeddedClient::OffsetForTimestamp(const std::str
     }
   }
   return std::optional<int64_t>();
+}
+
+Result<std::vector<AgentListing>> EmbeddedClient::ListAgents() { return reads_.ListAgents(); }
+
+Result<std::vector<LeaseListing>> EmbeddedClient::ListLeases(
+    const std::optional<std::string>& topic) {
+  return reads_.ListLeases(topic);
 }
 
 }  // namespace sh::cli

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "cli/metadata_client.h"
 #include "cli/stream_client.h"
 #include "metadata/metadata_store.h"
 #include "objstore/object_store.h"
@@ -44,13 +45,16 @@ class EmbeddedClient final : public StreamClient {
   Result<std::optional<int64_t>> OffsetForTimestamp(const std::string& topic, int32_t partition,
                                                     int64_t timestamp_ms) override;
 
+  Result<std::vector<AgentListing>> ListAgents() override;
+  Result<std::vector<LeaseListing>> ListLeases(const std::optional<std::string>& topic) override;
+
  private:
   EmbeddedClient(int lock_fd, std::unique_ptr<MetadataStore> metadata,
                  std::unique_ptr<ObjectStore> store);
-  Status CheckPartition(const std::string& topic, int32_t partition);
 
   int lock_fd_;
   std::unique_ptr<MetadataStore> metadata_;
+  MetadataClient reads_;  // what needs the store alone; borrows *metadata_
   std::unique_ptr<ObjectStore> store_;
   storage::SegmentCache cache_;
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<storage::SegmentIndex>> indexes_;

@@ -42,7 +42,7 @@ Result<std::vector<int64_t>> LogEnds(StreamClient& client, const std::string& to
 }
 
 Status GroupList(StreamClient& client, const CommandLine& cmd, std::ostream& out) {
-  SH_RETURN_IF_ERROR(cmd.CheckAllowed({"data-dir", "bootstrap"}));
+  SH_RETURN_IF_ERROR(cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url"}));
   SH_ASSIGN_OR_RETURN(std::vector<GroupListing> groups, client.ListGroups());
   std::sort(groups.begin(), groups.end(),
             [](const GroupListing& a, const GroupListing& b) { return a.group_id < b.group_id; });
@@ -54,7 +54,7 @@ Status GroupList(StreamClient& client, const CommandLine& cmd, std::ostream& out
 }
 
 Status GroupDescribe(StreamClient& client, const CommandLine& cmd, std::ostream& out) {
-  SH_RETURN_IF_ERROR(cmd.CheckAllowed({"data-dir", "bootstrap"}));
+  SH_RETURN_IF_ERROR(cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url"}));
   SH_ASSIGN_OR_RETURN(std::string name, GroupName(cmd));
   SH_ASSIGN_OR_RETURN(GroupDescription g, client.DescribeGroup(name));
   SH_ASSIGN_OR_RETURN(std::vector<GroupOffset> offsets, client.FetchCommittedOffsets(name));
@@ -131,8 +131,9 @@ Status CheckNoMembers(StreamClient& client, const std::string& group) {
 }
 
 Status GroupResetOffsets(StreamClient& client, const CommandLine& cmd, std::ostream& out) {
-  SH_RETURN_IF_ERROR(cmd.CheckAllowed({"data-dir", "bootstrap", "topic", "partition", "to-earliest",
-                                       "to-latest", "to-offset", "to-datetime"}));
+  SH_RETURN_IF_ERROR(
+      cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url", "topic", "partition",
+                        "to-earliest", "to-latest", "to-offset", "to-datetime"}));
   SH_ASSIGN_OR_RETURN(std::string name, GroupName(cmd));
   auto topic = cmd.Get("topic");
   if (!topic || topic->empty()) return Status::InvalidArgument("reset-offsets needs --topic T");
@@ -170,7 +171,7 @@ Status GroupResetOffsets(StreamClient& client, const CommandLine& cmd, std::ostr
 }
 
 Status GroupDelete(StreamClient& client, const CommandLine& cmd, std::ostream& out) {
-  SH_RETURN_IF_ERROR(cmd.CheckAllowed({"data-dir", "bootstrap"}));
+  SH_RETURN_IF_ERROR(cmd.CheckAllowed({"data-dir", "bootstrap", "metadata-url"}));
   SH_ASSIGN_OR_RETURN(std::string name, GroupName(cmd));
   SH_RETURN_IF_ERROR(client.DeleteGroup(name));
   out << "deleted group " << name << "\n";

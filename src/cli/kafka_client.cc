@@ -524,7 +524,8 @@ Result<FetchResult> KafkaClient::Fetch(const std::string& topic, int32_t partiti
 
 Result<std::vector<SegmentInfo>> KafkaClient::ListSegments(const std::string&, int32_t) {
   return Status::Unsupported(
-      "segments list needs --data-dir (the segment layout is not part of the Kafka protocol)");
+      "segments list needs --data-dir or --metadata-url (the segment layout is not part of the "
+      "Kafka protocol)");
 }
 
 }  // namespace sh::cli

@@ -69,6 +69,12 @@ class KafkaClient final : public StreamClient {
   Result<std::optional<int64_t>> OffsetForTimestamp(const std::string& topic, int32_t partition,
                                                     int64_t timestamp_ms) override;
 
+  // From Metadata (kafka_cluster_client.cc): the brokers (node id, address,
+  // rack), and each partition's leader node id and epoch; no agent ids,
+  // heartbeats or lease expiry.
+  Result<std::vector<AgentListing>> ListAgents() override;
+  Result<std::vector<LeaseListing>> ListLeases(const std::optional<std::string>& topic) override;
+
  private:
   // One connection and the versions agreed on it.
   struct Session {

@@ -73,6 +73,30 @@ struct GroupOffset {
   std::string metadata;
 };
 
+// One agent of the cluster. What the source cannot know is nullopt (streamctl
+// prints "-"): over the Kafka protocol there is no agent id and no heartbeat.
+struct AgentListing {
+  std::optional<std::string> agent_id;
+  std::optional<int32_t> node_id;  // the Kafka broker id
+  std::string address;             // advertised "host:port"
+  std::string zone;                // "" if none (Kafka: rack)
+  std::optional<int64_t> started_at_ms;
+  std::optional<int64_t> last_heartbeat_ms;
+};
+
+// Who leads one partition. No leader at all: both leader fields are nullopt.
+// From the store: agent id, epoch and expiry; over the Kafka protocol: the
+// leader's node id and epoch, and no expiry (the leader is a holder of an
+// unexpired lease by definition).
+struct LeaseListing {
+  std::string topic;
+  int32_t partition = 0;
+  std::optional<std::string> leader_agent_id;
+  std::optional<int32_t> leader_node_id;
+  std::optional<int64_t> leader_epoch;
+  std::optional<int64_t> expires_at_ms;
+};
+
 class StreamClient {
  public:
   virtual ~StreamClient() = default;
@@ -109,6 +133,12 @@ class StreamClient {
   virtual Result<std::optional<int64_t>> OffsetForTimestamp(const std::string& topic,
                                                             int32_t partition,
                                                             int64_t timestamp_ms) = 0;
+
+  // ---- cluster (docs/cluster.md) ----
+  virtual Result<std::vector<AgentListing>> ListAgents() = 0;
+  // Every partition of topic (or of every topic if nullopt), by topic and
+  // partition, with its leader if it has one. NotFound for an unknown topic.
+  virtual Result<std::vector<LeaseListing>> ListLeases(const std::optional<std::string>& topic) = 0;
 };
 
 }  // namespace sh::cli

@@ -6,16 +6,23 @@
 #include "cli/commands.h"
 #include "cli/embedded_client.h"
 #include "cli/kafka_client.h"
+#include "cli/metadata_client.h"
 
 namespace {
 
-// A running agent when --bootstrap is given, else the data directory.
+// A running agent when --bootstrap is given, a metadata store alone for
+// --metadata-url, else the data directory.
 sh::Result<std::unique_ptr<sh::cli::StreamClient>> OpenClient(const sh::cli::CommandLine& cmd) {
   using namespace sh::cli;
+  int modes = cmd.Has("data-dir") + cmd.Has("bootstrap") + cmd.Has("metadata-url");
+  if (modes > 1) {
+    return sh::Status::InvalidArgument("give one of --data-dir, --bootstrap, --metadata-url");
+  }
+  if (auto url = cmd.Get("metadata-url")) {
+    SH_ASSIGN_OR_RETURN(std::unique_ptr<MetadataClient> client, MetadataClient::Open(*url));
+    return std::unique_ptr<StreamClient>(std::move(client));
+  }
   if (auto bootstrap = cmd.Get("bootstrap")) {
-    if (cmd.Has("data-dir")) {
-      return sh::Status::InvalidArgument("give --data-dir or --bootstrap, not both");
-    }
     SH_ASSIGN_OR_RETURN(std::unique_ptr<KafkaClient> client, KafkaClient::Connect(*bootstrap));
     return std::unique_ptr<StreamClient>(std::move(client));
   }
