@@ -324,5 +324,30 @@ TEST_F(ClusterTest, DeposedLeaderCannotWriteMetadataOrOverwriteSegments) {
   EXPECT_EQ(Served(*a3), acked_);
 }
 
+TEST_F(ClusterTest, RestartedAgentRetakesItsLeaseWithTheSameEpoch) {
+  ExpectAllOk(a1_->Lead({{"t", 0}}), 1);
+  Produce(*a1_, 3, "r");
+  view1_.FailAlways(ObjectOp::kPut);
+  view1_.FailAlways(ObjectOp::kDelete);
+  auto listed = memory_.List("wal/a1/");
+  ASSERT_TRUE(listed.ok());
+  const size_t objects = listed->size();
+  // The same agent id restarts before its lease expired: the lease is its own.
+  auto again = Agent("a1", view2_);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->Led().empty());  // nothing is served before Lead()
+  ExpectAllOk(again->Lead({{"t", 0}}), 1);
+  EXPECT_EQ(*again->LeaderEpoch("t", 0), 1);
+  EXPECT_EQ(Served(*again), acked_);
+  Produce(*again, 2, "s");
+  EXPECT_EQ(Served(*again), acked_);
+  // Its WAL continued after the old objects instead of overwriting them.
+  EXPECT_EQ(memory_.List("wal/a1/")->size(), objects + 1);
+  EXPECT_EQ(EpochStarts(), (std::map<int64_t, int64_t>{{1, 0}}));  // the first value stays
+  // A hand-over in progress refuses produces as not led here.
+  ASSERT_TRUE(again->HandOver("t", 0).ok());
+  EXPECT_EQ(again->Produce("t", 0, MakeBatch(1, 1)).status().code(), ErrorCode::kFenced);
+}
+
 }  // namespace
 }  // namespace sh::broker

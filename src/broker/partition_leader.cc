@@ -139,8 +139,11 @@ PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const Bro
 
 Status PartitionLeader::CheckOpenLocked() const {
   if (retired_) {
-    return Status::Unavailable("leadership of " + TP(topic_, partition_) +
-                               " was handed back; try again");
+    // Embedded mode opens a new leader on the next call; in cluster mode
+    // another agent leads now (NOT_LEADER_OR_FOLLOWER: the client refreshes).
+    std::string what = "leadership of " + TP(topic_, partition_) + " was handed back";
+    if (options_.cluster_mode) return Status::Fenced(what + "; not led by this agent");
+    return Status::Unavailable(what + "; try again");
   }
   if (closed_) return Status::NotFound("partition " + TP(topic_, partition_) + " was deleted");
   return Status::OK();
@@ -156,10 +159,10 @@ bool PartitionLeader::LeaseAllowsWrites() const {
 }
 
 Status PartitionLeader::CheckLease() {
+  if (LeaseAllowsWrites()) return Status::OK();
   const std::string lost =
       "agent " + options_.agent_id + " no longer leads " + TP(topic_, partition_);
   if (fenced_) return Status::Fenced(lost);
-  if (LeaseAllowsWrites()) return Status::OK();
   {
     // The background renewal fell behind (or is not running): renew now, and
     // refuse if the lease cannot be renewed.

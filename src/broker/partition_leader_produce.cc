@@ -82,6 +82,10 @@ void PartitionLeader::ProduceAsync(ByteView records, const TopicSettings& settin
       return fail(st);
     }
   }
+  if (retiring_ && options_.cluster_mode) {
+    lock.unlock();
+    return fail(Status::Fenced(where + ": leadership is being handed over"));
+  }
   if (retiring_ || needs_reappend_) {
     lock.unlock();
     return fail(Status::Unavailable(where +
