@@ -7,7 +7,9 @@
 # then, against the agent only, on a group with a live confluent-kafka member
 # (streamctl_group_member.py): describe shows the member and its assignment,
 # reset-offsets and delete are refused while it is there and work after it
-# leaves.
+# leaves. Last, agents list and leases list over --bootstrap (one broker that
+# leads every partition), checked against --metadata-url on the running
+# agent's own metadata.db (read without the data directory's LOCK).
 #
 # Usage: streamctl_bootstrap_test.sh STREAMHOUSE STREAMCTL
 set -uo pipefail
@@ -203,6 +205,42 @@ ctl group delete live-group >/dev/null 2>"$tmp/err" || fail "delete after leave:
 if ctl group describe live-group >/dev/null 2>"$tmp/err"; then fail "deleted group still described"; fi
 grep -q "does not exist" "$tmp/err" || fail "describe of the deleted group: $(cat "$tmp/err")"
 
+# ---- agents and leases: one broker leads every partition ----
+# Topics now: clicks (1 partition) and live (3).
+ctl agents list >"$tmp/agents" 2>&1 || fail "agents list: $(cat "$tmp/agents")"
+[[ $(head -n 1 "$tmp/agents") == "agent_id  node_id  address  zone  started_at  heartbeat_age  state  leads" ]] ||
+  fail "agents list header: $(cat "$tmp/agents")"
+[[ $(wc -l <"$tmp/agents") == 2 ]] || fail "agents list is not one broker: $(cat "$tmp/agents")"
+agent_line=$(sed -n 2p "$tmp/agents")
+[[ $agent_line =~ ^-\ \ ([0-9]+)\ \ 127\.0\.0\.1:$port\ \ -\ \ -\ \ -\ \ live\ \ 4$ ]] ||
+  fail "agents list over --bootstrap: '$agent_line' (want node id, address, live, 4 partitions)"
+node=${BASH_REMATCH[1]}
+ctl leases list >"$tmp/leases" 2>&1 || fail "leases list: $(cat "$tmp/leases")"
+expected="topic  partition  leader  epoch  expires_in  state"
+for tp in "clicks 0" "live 0" "live 1" "live 2"; do
+  set -- $tp
+  epoch=$(awk -v t="$1" -v p="$2" '$1 == t && $2 == p { print $4 }' "$tmp/leases")
+  [[ $epoch =~ ^[0-9]+$ ]] || fail "leases list lacks an epoch for $1/$2: $(cat "$tmp/leases")"
+  expected+=$'\n'"$1  $2  $node  $epoch  -  held"
+done
+[[ $(cat "$tmp/leases") == "$expected" ]] ||
+  fail "leases list over --bootstrap:"$'\n'"$(cat "$tmp/leases")"$'\n'"want:"$'\n'"$expected"
+ctl leases list live >"$tmp/leases_live" || fail "leases list live"
+[[ $(wc -l <"$tmp/leases_live") == 4 ]] || fail "leases list live: $(cat "$tmp/leases_live")"
+if ctl leases list nosuch >/dev/null 2>"$tmp/err"; then fail "leases list of a missing topic"; fi
+grep -q "UNKNOWN_TOPIC_OR_PARTITION" "$tmp/err" || fail "leases list nosuch: $(cat "$tmp/err")"
+# The agent's own store, read while it runs: the same leaders' epochs, with
+# the holder's agent id and a lease that has not expired.
+meta=(--metadata-url "sqlite://$tmp/agent-data/metadata.db")
+"$streamctl" "${meta[@]}" leases list >"$tmp/leases_store" 2>&1 ||
+  fail "leases list --metadata-url: $(cat "$tmp/leases_store")"
+awk 'NR > 1 { print $1, $2, $4, $6 }' "$tmp/leases" >"$tmp/leases.cmp"
+awk 'NR > 1 { print $1, $2, $4, $6 }' "$tmp/leases_store" >"$tmp/leases_store.cmp"
+diff -u "$tmp/leases.cmp" "$tmp/leases_store.cmp" >"$tmp/diff" ||
+  fail "leases differ between --bootstrap and --metadata-url: $(cat "$tmp/diff")"
+awk 'NR > 1 && !($3 != "-" && $5 ~ /^[0-9]+ms$/) { bad = 1 } END { exit bad }' "$tmp/leases_store" ||
+  fail "leases list --metadata-url lacks holders or expiry: $(cat "$tmp/leases_store")"
+
 # ---- stop the agent ----
 kill -TERM "$agent_pid"
 for _ in $(seq 1 200); do
@@ -216,4 +254,5 @@ agent_pid=
 [[ $status == 0 ]] || fail "agent exited with status $status after SIGTERM"
 
 [[ $failures == 0 ]] || fail "$failures steps differ"
-echo "PASS: streamctl --bootstrap matches embedded mode; group commands with a live member"
+echo "PASS: streamctl --bootstrap matches embedded mode; group commands with a live member;"
+echo "      agents and leases over --bootstrap and --metadata-url"
