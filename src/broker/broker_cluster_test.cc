@@ -3,6 +3,7 @@
 // acknowledgement, and what a deposed leader can still do (nothing visible).
 // Two Broker instances (agents a1, a2) share one metadata store and one
 // object store, each through its own FaultyObjectStore view.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -347,6 +348,30 @@ TEST_F(ClusterTest, RestartedAgentRetakesItsLeaseWithTheSameEpoch) {
   // A hand-over in progress refuses produces as not led here.
   ASSERT_TRUE(again->HandOver("t", 0).ok());
   EXPECT_EQ(again->Produce("t", 0, MakeBatch(1, 1)).status().code(), ErrorCode::kFenced);
+}
+
+TEST_F(ClusterTest, OneDamagedPartitionDoesNotBlockTheOthers) {
+  ExpectAllOk(a1_->Lead({{"t", 0}, {"t", 1}}), 2);
+  Produce(*a1_, 2, "p0", 10, 0);  // one WAL object per produce (they run one at a time)
+  Produce(*a1_, 2, "p1a", 10, 1);
+  Produce(*a1_, 2, "p1b", 10, 1);
+  view1_.FailAlways(ObjectOp::kPut);
+  view1_.FailAlways(ObjectOp::kDelete);
+  auto listed = memory_.List("wal/a1/");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  std::vector<std::string> keys;
+  for (const ObjectInfo& o : *listed) keys.push_back(o.key);
+  std::sort(keys.begin(), keys.end());
+  ASSERT_TRUE(memory_.Delete(keys[1]).ok());  // partition 1 now has a hole at 0..1
+  clock_.AdvanceMs(kLeaseMs + 1);
+  a2_ = Agent("a2", view2_);
+  std::vector<Status> led = a2_->Lead({{"t", 0}, {"t", 1}});
+  ASSERT_EQ(led.size(), 2u);
+  EXPECT_TRUE(led[0].ok()) << led[0].ToString();
+  EXPECT_EQ(led[1].code(), ErrorCode::kCorruption) << led[1].ToString();
+  EXPECT_EQ(a2_->Offsets("t", 0)->high_watermark, 2);
+  EXPECT_EQ(a2_->Offsets("t", 1).status().code(), ErrorCode::kFenced);  // not served
 }
 
 }  // namespace

@@ -63,8 +63,11 @@ std::vector<Result<wal::TakeoverTail>> RecoverTails(
     Collect(*log, agent_id, own_objects);
     return out;
   }
-  if (candidates.size() == 1) {
-    out.push_back(log.status());
+  // A store or argument error affects every partition alike; Corruption and
+  // Fenced name one partition, so the others are worth a pass of their own.
+  ErrorCode code = log.status().code();
+  if (candidates.size() == 1 || (code != ErrorCode::kCorruption && code != ErrorCode::kFenced)) {
+    out.assign(candidates.size(), log.status());
     return out;
   }
   SH_LOG(WARN) << "takeover recovery of " << candidates.size() << " partitions failed ("

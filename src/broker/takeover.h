@@ -36,10 +36,11 @@ Result<TakeoverCandidate> AcquireForTakeover(MetadataStore& metadata, const Cloc
                                              const std::string& topic, int32_t partition);
 
 // The tails of candidates, in order, from one pass over the WAL
-// (wal::RecoverForTakeover). If that pass fails, each partition is recovered
-// alone, so that one partition's Corruption does not keep the others from
-// being served. own_objects gets the summaries of agent_id's WAL objects read
-// (for the broker's WAL index, so they are deleted once sealed).
+// (wal::RecoverForTakeover). If that pass fails with Corruption or Fenced
+// (errors of one partition), each partition is recovered alone, so that one
+// partition's damage does not keep the others from being served; any other
+// error (the store's) is every partition's. own_objects gets the summaries of agent_id's WAL
+// objects read (for the broker's WAL index, so they are deleted once sealed).
 std::vector<Result<wal::TakeoverTail>> RecoverTails(
     ObjectStore& store, const std::vector<TakeoverCandidate>& candidates,
     const std::string& agent_id, std::vector<wal::WalObjectSummary>* own_objects);
