@@ -5,6 +5,7 @@
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 
@@ -18,6 +19,8 @@ asio::awaitable<Result<std::optional<Bytes>>> DeleteGroupsHandler::Handle(Reques
     bool was_known = false;
     if (id.empty()) {
       error = KafkaError::kInvalidGroupId;
+    } else if (KafkaError e = CoordinatorError(cluster_.get(), id); e != KafkaError::kNone) {
+      error = e;
     } else {
       error = coordinator_.ForgetIfEmpty(id, &was_known);
     }

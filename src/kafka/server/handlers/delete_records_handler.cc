@@ -5,6 +5,7 @@
 #include "broker/broker.h"
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -30,7 +31,10 @@ DeleteRecordsResponse DeleteRecordsHandler::Answer(const DeleteRecordsRequest& r
       DeleteRecordsResponse::DeleteRecordsPartitionResult pr;
       pr.partition_index = p.partition_index;
       pr.low_watermark = kInvalidLowWatermark;
-      if (p.offset < -1) {
+      if (KafkaError led = LeadershipError(cluster_.get(), topic.name, p.partition_index);
+          led != KafkaError::kNone) {
+        pr.error_code = Code(led);
+      } else if (p.offset < -1) {
         pr.error_code = Code(KafkaError::kOffsetOutOfRange);
       } else if (Result<int64_t> low =
                      broker_.DeleteRecords(topic.name, p.partition_index, p.offset);

@@ -5,12 +5,16 @@
 // watermark or below -1 is OFFSET_OUT_OF_RANGE; an unknown topic or partition
 // UNKNOWN_TOPIC_OR_PARTITION; the low watermark of a failed partition is -1.
 // Records below the new start stop being readable at once; their segments go
-// when no readable offset is left in them. timeout_ms is ignored.
+// when no readable offset is left in them. timeout_ms is ignored. A partition
+// led by another agent is NOT_LEADER_OR_FOLLOWER (no broker call).
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "kafka/protocol/generated/delete_records.h"
+#include "kafka/server/cluster_view.h"
 #include "kafka/server/handler.h"
 
 namespace sh::broker {
@@ -21,7 +25,10 @@ namespace sh::kafka {
 
 class DeleteRecordsHandler final : public Handler {
  public:
-  explicit DeleteRecordsHandler(broker::Broker& broker) : broker_(broker) {}
+  // cluster: who leads each partition (null: this agent leads all).
+  explicit DeleteRecordsHandler(broker::Broker& broker,
+                                std::shared_ptr<const ClusterView> cluster = nullptr)
+      : broker_(broker), cluster_(std::move(cluster)) {}
 
   ApiKey api_key() const override { return ApiKey::kDeleteRecords; }
   int16_t min_version() const override { return DeleteRecordsRequest::kMinVersion; }
@@ -33,6 +40,7 @@ class DeleteRecordsHandler final : public Handler {
   DeleteRecordsResponse Answer(const DeleteRecordsRequest& req);
 
   broker::Broker& broker_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

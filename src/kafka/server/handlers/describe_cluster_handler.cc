@@ -40,9 +40,11 @@ DescribeClusterResponse DescribeClusterHandler::Answer(const DescribeClusterRequ
     return resp;
   }
   resp.cluster_id = options_.cluster_id;
-  resp.controller_id = options_.node_id;
-  resp.brokers.push_back(
-      {options_.node_id, options_.advertised_host, options_.advertised_port, std::nullopt});
+  resp.controller_id = cluster_->self_node_id();
+  for (const BrokerNode& b : cluster_->Brokers()) {
+    resp.brokers.push_back(
+        {b.node_id, b.host, b.port, b.rack.empty() ? std::nullopt : std::optional(b.rack)});
+  }
   if (req.include_cluster_authorized_operations) {
     resp.cluster_authorized_operations = kClusterOperations;
   }

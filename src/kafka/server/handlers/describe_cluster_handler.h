@@ -1,7 +1,8 @@
 // DescribeClusterHandler: DescribeCluster v0-v1 (Kafka API key 60).
 //
-// A single agent is the whole cluster: one broker (this node, at its
-// advertised address), which is also the controller. v1's endpoint_type must
+// The brokers are the live agents of the ClusterView (zone as rack; alone:
+// this node at its advertised address); the controller is this agent, as in
+// Metadata. v1's endpoint_type must
 // be 1 (brokers): asking a broker for controllers is MISMATCHED_ENDPOINT_TYPE,
 // as in Kafka; other values UNSUPPORTED_ENDPOINT_TYPE. With no authorizer every
 // cluster operation is allowed, so include_cluster_authorized_operations
@@ -13,9 +14,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "kafka/protocol/generated/describe_cluster.h"
 #include "kafka/server/handler.h"
+#include "kafka/server/handlers/cluster_access.h"
 #include "kafka/server/handlers/handlers.h"
 
 namespace sh::kafka {
@@ -26,7 +29,7 @@ class DescribeClusterHandler final : public Handler {
 
   // Takes the broker like every other handler, though the answer needs only options.
   DescribeClusterHandler(broker::Broker& /*broker*/, const HandlerOptions& options)
-      : options_(options) {}
+      : options_(options), cluster_(ResolveClusterView(options)) {}
 
   ApiKey api_key() const override { return ApiKey::kDescribeCluster; }
   int16_t min_version() const override { return DescribeClusterRequest::kMinVersion; }
@@ -38,6 +41,7 @@ class DescribeClusterHandler final : public Handler {
 
  private:
   HandlerOptions options_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

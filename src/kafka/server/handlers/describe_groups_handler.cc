@@ -7,6 +7,7 @@
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 
@@ -22,6 +23,11 @@ asio::awaitable<Result<std::optional<Bytes>>> DescribeGroupsHandler::Handle(Requ
     d.group_id = id;
     if (id.empty()) {
       d.error_code = Code(KafkaError::kInvalidGroupId);
+      resp.groups.push_back(std::move(d));
+      continue;
+    }
+    if (KafkaError e = CoordinatorError(cluster_.get(), id); e != KafkaError::kNone) {
+      d.error_code = Code(e);
       resp.groups.push_back(std::move(d));
       continue;
     }

@@ -6,6 +6,7 @@
 #include "kafka/protocol/generated/fetch.h"
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -16,8 +17,8 @@ using Response = FetchResponse;
 // `strand` (listeners post there; the wait runs there), so a wake-up from a
 // producer's thread never races the wait.
 struct Waiter {
-  explicit Waiter(asio::any_io_executor executor) : strand(asio::make_strand(executor)),
-                                                     timer(strand) {}
+  explicit Waiter(asio::any_io_executor executor)
+      : strand(asio::make_strand(executor)), timer(strand) {}
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer timer;
   bool woken = false;  // guarded by strand
@@ -34,8 +35,20 @@ asio::awaitable<void> WaitForData(std::shared_ptr<Waiter> waiter,
   waiter->woken = false;
 }
 
+// Whether this agent may serve the partition to this request: it leads it,
+// and the client's current_leader_epoch (if any) is the leader's.
+KafkaError CheckPartition(broker::Broker& broker, const ClusterView* view, const std::string& topic,
+                          const FetchRequest::FetchPartition& p) {
+  if (KafkaError e = LeadershipError(view, topic, p.partition); e != KafkaError::kNone) return e;
+  if (p.current_leader_epoch < 0) return KafkaError::kNone;
+  Result<int32_t> epoch = EffectiveLeaderEpoch(
+      view, topic, p.partition, [&] { return broker.LeaderEpoch(topic, p.partition); });
+  if (!epoch.ok()) return KafkaErrorFor(epoch.status(), ApiKey::kFetch);
+  return LeaderEpochError(p.current_leader_epoch, *epoch);
+}
+
 // Reads every partition of the request once; returns the bytes gathered.
-size_t ReadOnce(broker::Broker& broker, const FetchRequest& req,
+size_t ReadOnce(broker::Broker& broker, const ClusterView* view, const FetchRequest& req,
                 std::vector<Response::FetchableTopicResponse>* out) {
   out->clear();
   size_t total = 0;
@@ -46,11 +59,18 @@ size_t ReadOnce(broker::Broker& broker, const FetchRequest& req,
     for (const FetchRequest::FetchPartition& p : t.partitions) {
       Response::PartitionData data;
       data.partition_index = p.partition;
+      if (KafkaError e = CheckPartition(broker, view, t.topic, p); e != KafkaError::kNone) {
+        data.error_code = Code(e);
+        data.high_watermark = -1;
+        data.records = Bytes();
+        topic.partitions.push_back(std::move(data));
+        continue;
+      }
       // The request's max_bytes is soft: the first non-empty partition may
       // exceed it (one whole batch), so a consumer always makes progress.
       size_t remaining = max_bytes > total ? max_bytes - total : 0;
-      size_t limit = std::min<size_t>(static_cast<size_t>(std::max(p.partition_max_bytes, 0)),
-                                      remaining);
+      size_t limit =
+          std::min<size_t>(static_cast<size_t>(std::max(p.partition_max_bytes, 0)), remaining);
       Result<broker::FetchResult> fetched(Status::OK());
       if (limit == 0 && total > 0) {
         fetched = Result<broker::FetchResult>(broker::FetchResult{});
@@ -111,7 +131,8 @@ asio::awaitable<Result<std::optional<Bytes>>> FetchHandler::Handle(RequestContex
 
   Response resp;
   while (true) {
-    size_t total = co_await ctx.blocking.Run([&] { return ReadOnce(broker_, req, &resp.responses); });
+    size_t total = co_await ctx.blocking.Run(
+        [&] { return ReadOnce(broker_, cluster_.get(), req, &resp.responses); });
     if (total >= min_bytes || std::chrono::steady_clock::now() >= deadline) break;
     bool any_error = false;
     for (const auto& t : resp.responses) {

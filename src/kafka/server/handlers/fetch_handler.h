@@ -7,16 +7,28 @@
 // (KIP-227) are not kept: every response carries session id 0, which tells
 // clients to keep sending full fetch requests, as a broker whose session
 // cache is full would.
+//
+// Several agents: a partition led by another agent is NOT_LEADER_OR_FOLLOWER
+// (no broker call); v9+ current_leader_epoch is checked against the leader
+// epoch Metadata reports (older: FENCED_LEADER_EPOCH, newer:
+// UNKNOWN_LEADER_EPOCH). Errors are per partition and answered at once.
 #pragma once
 
+#include <memory>
+#include <utility>
+
 #include "broker/broker.h"
+#include "kafka/server/cluster_view.h"
 #include "kafka/server/handler.h"
 
 namespace sh::kafka {
 
 class FetchHandler final : public Handler {
  public:
-  explicit FetchHandler(broker::Broker& broker) : broker_(broker) {}
+  // cluster: who leads each partition (null: this agent leads all).
+  explicit FetchHandler(broker::Broker& broker,
+                        std::shared_ptr<const ClusterView> cluster = nullptr)
+      : broker_(broker), cluster_(std::move(cluster)) {}
   ApiKey api_key() const override { return ApiKey::kFetch; }
   int16_t min_version() const override { return 4; }
   int16_t max_version() const override { return 12; }
@@ -24,6 +36,7 @@ class FetchHandler final : public Handler {
 
  private:
   broker::Broker& broker_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

@@ -1,5 +1,6 @@
 #include "kafka/server/handlers/find_coordinator_handler.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,26 @@ using Coordinator = FindCoordinatorResponse::Coordinator;
 constexpr int8_t kGroupKeyType = 0;
 constexpr int8_t kTransactionKeyType = 1;
 
-Coordinator Answer(const std::string& key, int8_t key_type, const HandlerOptions& options) {
+// The address of the group's coordinator; COORDINATOR_NOT_AVAILABLE when no
+// agent coordinates it or the view lists no address for the one named.
+KafkaError Locate(const ClusterView& view, const std::string& group, Coordinator* c) {
+  std::optional<int32_t> node = view.CoordinatorFor(group);
+  if (!node.has_value()) {
+    c->error_message = "no live agent coordinates the group";
+    return KafkaError::kCoordinatorNotAvailable;
+  }
+  for (const BrokerNode& b : view.Brokers()) {
+    if (b.node_id != *node) continue;
+    c->node_id = b.node_id;
+    c->host = b.host;
+    c->port = b.port;
+    return KafkaError::kNone;
+  }
+  c->error_message = "the group's coordinator " + std::to_string(*node) + " is not live";
+  return KafkaError::kCoordinatorNotAvailable;
+}
+
+Coordinator Answer(const std::string& key, int8_t key_type, const ClusterView& view) {
   Coordinator c;
   c.key = key;
   c.error_message = std::nullopt;
@@ -27,14 +47,13 @@ Coordinator Answer(const std::string& key, int8_t key_type, const HandlerOptions
   } else if (key.empty()) {
     error = KafkaError::kInvalidRequest;
     c.error_message = "empty group id";
+  } else {
+    error = Locate(view, key, &c);
   }
   c.error_code = Code(error);
-  if (error == KafkaError::kNone) {
-    c.node_id = options.node_id;
-    c.host = options.advertised_host;
-    c.port = options.advertised_port;
-  } else {
+  if (error != KafkaError::kNone) {
     c.node_id = -1;
+    c.host = "";
     c.port = -1;
   }
   return c;
@@ -48,10 +67,10 @@ asio::awaitable<Result<std::optional<Bytes>>> FindCoordinatorHandler::Handle(Req
   FindCoordinatorResponse resp;
   if (ctx.header.request_api_version >= 4) {
     for (const std::string& key : req->coordinator_keys) {
-      resp.coordinators.push_back(Answer(key, req->key_type, options_));
+      resp.coordinators.push_back(Answer(key, req->key_type, *cluster_));
     }
   } else {
-    Coordinator c = Answer(req->key, req->key_type, options_);
+    Coordinator c = Answer(req->key, req->key_type, *cluster_);
     resp.error_code = c.error_code;
     resp.error_message = c.error_message;
     resp.node_id = c.node_id;

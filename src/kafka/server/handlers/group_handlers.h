@@ -15,7 +15,9 @@ namespace group {
 class GroupCoordinator;
 }
 
-// The handlers keep a reference to coordinator, which must outlive them.
+// The handlers keep a reference to coordinator, which must outlive them, as
+// must options.cluster if set: it says which agent coordinates each group
+// (FindCoordinator; NOT_COORDINATOR for groups coordinated elsewhere).
 std::vector<std::unique_ptr<Handler>> MakeGroupHandlers(group::GroupCoordinator& coordinator,
                                                         const HandlerOptions& options);
 

@@ -2,6 +2,7 @@
 
 #include "broker/broker.h"
 #include "kafka/server/handlers/alter_configs_handler.h"
+#include "kafka/server/handlers/cluster_access.h"
 #include "kafka/server/handlers/create_partitions_handler.h"
 #include "kafka/server/handlers/create_topics_handler.h"
 #include "kafka/server/handlers/delete_records_handler.h"
@@ -20,15 +21,16 @@ namespace sh::kafka {
 
 std::vector<std::unique_ptr<Handler>> MakeHandlers(broker::Broker& broker,
                                                    const HandlerOptions& options) {
+  std::shared_ptr<const ClusterView> cluster = ResolveClusterView(options);
   std::vector<std::unique_ptr<Handler>> handlers;
-  handlers.push_back(std::make_unique<ProduceHandler>(broker));
-  handlers.push_back(std::make_unique<FetchHandler>(broker));
-  handlers.push_back(std::make_unique<ListOffsetsHandler>(broker));
+  handlers.push_back(std::make_unique<ProduceHandler>(broker, cluster));
+  handlers.push_back(std::make_unique<FetchHandler>(broker, cluster));
+  handlers.push_back(std::make_unique<ListOffsetsHandler>(broker, cluster));
   handlers.push_back(std::make_unique<MetadataHandler>(broker, options));
   handlers.push_back(std::make_unique<CreateTopicsHandler>(broker));
   handlers.push_back(std::make_unique<DeleteTopicsHandler>(broker));
-  handlers.push_back(std::make_unique<DeleteRecordsHandler>(broker));
-  handlers.push_back(std::make_unique<OffsetForLeaderEpochHandler>(broker));
+  handlers.push_back(std::make_unique<DeleteRecordsHandler>(broker, cluster));
+  handlers.push_back(std::make_unique<OffsetForLeaderEpochHandler>(broker, cluster));
   handlers.push_back(std::make_unique<DescribeConfigsHandler>(broker));
   handlers.push_back(std::make_unique<AlterConfigsHandler>(broker));
   handlers.push_back(std::make_unique<CreatePartitionsHandler>(broker));

@@ -2,6 +2,7 @@
 
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 
@@ -9,6 +10,10 @@ asio::awaitable<Result<std::optional<Bytes>>> HeartbeatHandler::Handle(RequestCo
   Result<HeartbeatRequest> req = DecodeRequest<HeartbeatRequest>(ctx);
   if (!req.ok()) co_return req.status();
   HeartbeatResponse resp;
+  if (KafkaError e = CoordinatorError(cluster_.get(), req->group_id); e != KafkaError::kNone) {
+    resp.error_code = Code(e);
+    co_return EncodeResponse(ctx, resp);
+  }
   resp.error_code = Code(coordinator_.Heartbeat(req->group_id, req->generation_id, req->member_id,
                                                 req->group_instance_id));
   co_return EncodeResponse(ctx, resp);

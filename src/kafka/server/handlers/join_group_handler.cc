@@ -6,6 +6,7 @@
 #include "kafka/server/errors.h"
 #include "kafka/server/group/callback_awaitable.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -22,6 +23,13 @@ asio::awaitable<Result<std::optional<Bytes>>> JoinGroupHandler::Handle(RequestCo
   Result<JoinGroupRequest> req = DecodeRequest<JoinGroupRequest>(ctx);
   if (!req.ok()) co_return req.status();
   const int16_t version = ctx.header.request_api_version;
+  if (KafkaError e = CoordinatorError(cluster_.get(), req->group_id); e != KafkaError::kNone) {
+    JoinGroupResponse resp;
+    resp.error_code = Code(e);
+    resp.member_id = req->member_id;
+    resp.protocol_name = version >= 7 ? std::nullopt : std::optional<std::string>("");
+    co_return EncodeResponse(ctx, resp);
+  }
   group::JoinArgs args;
   args.group_id = req->group_id;
   args.member_id = req->member_id;

@@ -4,12 +4,18 @@
 
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 
 asio::awaitable<Result<std::optional<Bytes>>> LeaveGroupHandler::Handle(RequestContext& ctx) {
   Result<LeaveGroupRequest> req = DecodeRequest<LeaveGroupRequest>(ctx);
   if (!req.ok()) co_return req.status();
+  if (KafkaError e = CoordinatorError(cluster_.get(), req->group_id); e != KafkaError::kNone) {
+    LeaveGroupResponse resp;
+    resp.error_code = Code(e);
+    co_return EncodeResponse(ctx, resp);
+  }
   const bool batched = ctx.header.request_api_version >= 3;
   std::vector<group::LeaveMember> leaving;
   if (batched) {

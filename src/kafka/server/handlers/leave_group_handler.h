@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "kafka/protocol/generated/leave_group.h"
+#include "kafka/server/cluster_view.h"
 #include "kafka/server/handler.h"
 
 namespace sh::kafka {
@@ -20,7 +23,10 @@ class LeaveGroupHandler final : public Handler {
   static constexpr int16_t kMaxSupportedVersion =
       std::min<int16_t>(LeaveGroupRequest::kMaxVersion, 4);
 
-  explicit LeaveGroupHandler(group::GroupCoordinator& coordinator) : coordinator_(coordinator) {}
+  // cluster: which agent coordinates each group (null: this one, every group).
+  explicit LeaveGroupHandler(group::GroupCoordinator& coordinator,
+                             std::shared_ptr<const ClusterView> cluster = nullptr)
+      : coordinator_(coordinator), cluster_(std::move(cluster)) {}
 
   ApiKey api_key() const override { return ApiKey::kLeaveGroup; }
   int16_t min_version() const override { return LeaveGroupRequest::kMinVersion; }
@@ -29,6 +35,7 @@ class LeaveGroupHandler final : public Handler {
 
  private:
   group::GroupCoordinator& coordinator_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

@@ -9,6 +9,7 @@
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -30,6 +31,8 @@ asio::awaitable<Result<std::optional<Bytes>>> ListGroupsHandler::Handle(RequestC
   ListGroupsResponse resp;
   std::set<std::string> seen;
   auto add = [&](const std::string& id, const std::string& type, const std::string& state) {
+    // Only the groups this agent coordinates: the others list theirs.
+    if (CoordinatorError(cluster_.get(), id) != KafkaError::kNone) return;
     if (!seen.insert(id).second) return;
     if (!states.empty() && states.count(Lower(state)) == 0) return;
     resp.groups.push_back({id, type, state, ""});

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "kafka/protocol/generated/list_groups.h"
+#include "kafka/server/cluster_view.h"
 #include "kafka/server/handler.h"
 
 namespace sh::kafka {
@@ -20,7 +23,10 @@ class ListGroupsHandler final : public Handler {
   static constexpr int16_t kMaxSupportedVersion =
       std::min<int16_t>(ListGroupsRequest::kMaxVersion, 4);
 
-  explicit ListGroupsHandler(group::GroupCoordinator& coordinator) : coordinator_(coordinator) {}
+  // cluster: which agent coordinates each group (null: this one, every group).
+  explicit ListGroupsHandler(group::GroupCoordinator& coordinator,
+                             std::shared_ptr<const ClusterView> cluster = nullptr)
+      : coordinator_(coordinator), cluster_(std::move(cluster)) {}
 
   ApiKey api_key() const override { return ApiKey::kListGroups; }
   int16_t min_version() const override { return ListGroupsRequest::kMinVersion; }
@@ -29,6 +35,7 @@ class ListGroupsHandler final : public Handler {
 
  private:
   group::GroupCoordinator& coordinator_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

@@ -3,6 +3,7 @@
 #include "kafka/protocol/generated/list_offsets.h"
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -14,7 +15,7 @@ constexpr int64_t kEarliest = -2;
 constexpr int64_t kMaxTimestamp = -3;
 
 Response::ListOffsetsPartitionResponse ListPartition(
-    broker::Broker& broker, const std::string& topic,
+    broker::Broker& broker, const ClusterView* view, const std::string& topic,
     const ListOffsetsRequest::ListOffsetsPartition& p, int16_t version) {
   Response::ListOffsetsPartitionResponse out;
   out.partition_index = p.partition_index;
@@ -22,12 +23,16 @@ Response::ListOffsetsPartitionResponse ListPartition(
     out.error_code = Code(KafkaErrorFor(s, ApiKey::kListOffsets));
     return out;
   };
-  Result<int32_t> epoch = broker.LeaderEpoch(topic, p.partition_index);
+  if (KafkaError e = LeadershipError(view, topic, p.partition_index); e != KafkaError::kNone) {
+    out.error_code = Code(e);
+    return out;
+  }
+  Result<int32_t> epoch = EffectiveLeaderEpoch(
+      view, topic, p.partition_index, [&] { return broker.LeaderEpoch(topic, p.partition_index); });
   if (!epoch.ok()) return fail(epoch.status());
   out.leader_epoch = *epoch;
-  if (p.current_leader_epoch >= 0 && p.current_leader_epoch != *epoch) {
-    out.error_code = Code(p.current_leader_epoch < *epoch ? KafkaError::kFencedLeaderEpoch
-                                                          : KafkaError::kUnknownLeaderEpoch);
+  if (KafkaError e = LeaderEpochError(p.current_leader_epoch, *epoch); e != KafkaError::kNone) {
+    out.error_code = Code(e);
     return out;
   }
   if (p.timestamp == kLatest || p.timestamp == kEarliest) {
@@ -69,7 +74,7 @@ asio::awaitable<Result<std::optional<Bytes>>> ListOffsetsHandler::Handle(Request
       Response::ListOffsetsTopicResponse topic;
       topic.name = t.name;
       for (const auto& p : t.partitions) {
-        topic.partitions.push_back(ListPartition(broker_, t.name, p, version));
+        topic.partitions.push_back(ListPartition(broker_, cluster_.get(), t.name, p, version));
       }
       topics.push_back(std::move(topic));
     }

@@ -9,8 +9,32 @@ namespace {
 
 using Response = MetadataResponse;
 
-Response::MetadataResponseTopic DescribeTopic(broker::Broker& broker, const std::string& name,
-                                              bool create, int32_t node_id) {
+Response::MetadataResponsePartition DescribePartition(broker::Broker& broker,
+                                                      const ClusterView& view,
+                                                      const std::string& topic, int32_t p) {
+  Response::MetadataResponsePartition partition;
+  partition.partition_index = p;
+  PartitionLeadership leadership = view.Leader(topic, p);
+  partition.leader_id = leadership.leader_node_id;
+  if (leadership.leader_node_id < 0) {
+    partition.leader_id = -1;
+    partition.error_code = Code(KafkaError::kLeaderNotAvailable);
+    return partition;
+  }
+  partition.replica_nodes = {leadership.leader_node_id};
+  partition.isr_nodes = {leadership.leader_node_id};
+  Result<int32_t> epoch =
+      EffectiveLeaderEpoch(&view, topic, p, [&] { return broker.LeaderEpoch(topic, p); });
+  if (epoch.ok()) {
+    partition.leader_epoch = *epoch;
+  } else {
+    partition.error_code = Code(KafkaError::kLeaderNotAvailable);
+  }
+  return partition;
+}
+
+Response::MetadataResponseTopic DescribeTopic(broker::Broker& broker, const ClusterView& view,
+                                              const std::string& name, bool create) {
   Response::MetadataResponseTopic out;
   out.name = name;
   Result<TopicInfo> topic = create ? broker.GetOrCreateTopic(name) : broker.GetTopic(name);
@@ -19,18 +43,7 @@ Response::MetadataResponseTopic DescribeTopic(broker::Broker& broker, const std:
     return out;
   }
   for (int32_t p = 0; p < topic->partition_count; ++p) {
-    Response::MetadataResponsePartition partition;
-    partition.partition_index = p;
-    partition.leader_id = node_id;
-    partition.replica_nodes = {node_id};
-    partition.isr_nodes = {node_id};
-    Result<int32_t> epoch = broker.LeaderEpoch(name, p);
-    if (epoch.ok()) {
-      partition.leader_epoch = *epoch;
-    } else {
-      partition.error_code = Code(KafkaError::kLeaderNotAvailable);
-    }
-    out.partitions.push_back(std::move(partition));
+    out.partitions.push_back(DescribePartition(broker, view, name, p));
   }
   return out;
 }
@@ -47,17 +60,19 @@ asio::awaitable<Result<std::optional<Bytes>>> MetadataHandler::Handle(RequestCon
   const bool allow_create = version < 4 || req.allow_auto_topic_creation;
 
   Response resp;
-  resp.brokers.push_back({options_.node_id, options_.advertised_host, options_.advertised_port,
-                          std::nullopt});
+  for (const BrokerNode& b : cluster_->Brokers()) {
+    resp.brokers.push_back(
+        {b.node_id, b.host, b.port, b.rack.empty() ? std::nullopt : std::optional(b.rack)});
+  }
   resp.cluster_id = options_.cluster_id;
-  resp.controller_id = options_.node_id;
+  resp.controller_id = cluster_->self_node_id();
   resp.topics = co_await ctx.blocking.Run([&] {
     std::vector<Response::MetadataResponseTopic> topics;
     if (all_topics) {
       Result<std::vector<TopicInfo>> listed = broker_.ListTopics();
       if (listed.ok()) {
         for (const TopicInfo& t : *listed) {
-          topics.push_back(DescribeTopic(broker_, t.name, false, options_.node_id));
+          topics.push_back(DescribeTopic(broker_, *cluster_, t.name, false));
         }
       }
       return topics;
@@ -71,7 +86,7 @@ asio::awaitable<Result<std::optional<Bytes>>> MetadataHandler::Handle(RequestCon
         topics.push_back(std::move(unknown));
         continue;
       }
-      topics.push_back(DescribeTopic(broker_, *t.name, allow_create, options_.node_id));
+      topics.push_back(DescribeTopic(broker_, *cluster_, *t.name, allow_create));
     }
     return topics;
   });

@@ -6,6 +6,7 @@
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -67,6 +68,9 @@ Response Commit(MetadataStore& store, int64_t now_ms, const OffsetCommitRequest&
 asio::awaitable<Result<std::optional<Bytes>>> OffsetCommitHandler::Handle(RequestContext& ctx) {
   Result<OffsetCommitRequest> req = DecodeRequest<OffsetCommitRequest>(ctx);
   if (!req.ok()) co_return req.status();
+  if (KafkaError e = CoordinatorError(cluster_.get(), req->group_id); e != KafkaError::kNone) {
+    co_return EncodeResponse(ctx, AllFailed(*req, e));
+  }
   // v0 has no generation: a standalone commit.
   int32_t generation =
       ctx.header.request_api_version == 0 ? -1 : req->generation_id_or_member_epoch;

@@ -6,6 +6,7 @@
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -57,6 +58,10 @@ asio::awaitable<Result<std::optional<Bytes>>> OffsetDeleteHandler::Handle(Reques
   Response resp;
   if (req->group_id.empty()) {
     resp.error_code = Code(KafkaError::kInvalidGroupId);
+    co_return EncodeResponse(ctx, resp);
+  }
+  if (KafkaError e = CoordinatorError(cluster_.get(), req->group_id); e != KafkaError::kNone) {
+    resp.error_code = Code(e);
     co_return EncodeResponse(ctx, resp);
   }
   std::set<std::string> subscribed;

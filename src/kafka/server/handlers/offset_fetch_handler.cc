@@ -8,6 +8,7 @@
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -29,6 +30,21 @@ struct GroupAnswer {
   std::vector<std::pair<std::string, std::vector<PartitionAnswer>>> topics;
 };
 
+// A refusal of the whole group; v0-v1 have only per-partition errors, so
+// every asked partition carries it too.
+GroupAnswer Refused(const TopicRequest& wanted, KafkaError error) {
+  GroupAnswer out;
+  out.error = error;
+  if (wanted.has_value()) {
+    for (const auto& [topic, partitions] : *wanted) {
+      std::vector<PartitionAnswer> answers;
+      for (int32_t p : partitions) answers.push_back({p, -1, "", error});
+      out.topics.emplace_back(topic, std::move(answers));
+    }
+  }
+  return out;
+}
+
 // Blocking: reads the group's committed offsets from the store.
 GroupAnswer FetchGroup(MetadataStore& store, const std::string& group_id,
                        const TopicRequest& wanted) {
@@ -36,16 +52,7 @@ GroupAnswer FetchGroup(MetadataStore& store, const std::string& group_id,
   std::map<std::pair<std::string, int32_t>, const CommittedOffset*> by_partition;
   Result<std::vector<CommittedOffset>> committed = store.FetchOffsets(group_id);
   if (!committed.ok() && committed.status().code() != ErrorCode::kNotFound) {
-    out.error = KafkaErrorFor(committed.status(), ApiKey::kOffsetFetch);
-    // v0-v1 have only per-partition errors: every asked partition carries it.
-    if (wanted.has_value()) {
-      for (const auto& [topic, partitions] : *wanted) {
-        std::vector<PartitionAnswer> answers;
-        for (int32_t p : partitions) answers.push_back({p, -1, "", out.error});
-        out.topics.emplace_back(topic, std::move(answers));
-      }
-    }
-    return out;
+    return Refused(wanted, KafkaErrorFor(committed.status(), ApiKey::kOffsetFetch));
   }
   if (committed.ok()) {
     for (const CommittedOffset& o : *committed) by_partition[{o.topic, o.partition}] = &o;
@@ -102,6 +109,17 @@ std::vector<TopicT> ToWire(const GroupAnswer& answer) {
   return topics;
 }
 
+// One group's answer; a group coordinated by another agent is
+// NOT_COORDINATOR (per group in v8+).
+asio::awaitable<GroupAnswer> AnswerGroup(RequestContext& ctx, const ClusterView* view,
+                                         MetadataStore& store, const std::string& group_id,
+                                         const TopicRequest& wanted) {
+  if (KafkaError e = CoordinatorError(view, group_id); e != KafkaError::kNone) {
+    co_return Refused(wanted, e);
+  }
+  co_return co_await ctx.blocking.Run([&] { return FetchGroup(store, group_id, wanted); });
+}
+
 }  // namespace
 
 asio::awaitable<Result<std::optional<Bytes>>> OffsetFetchHandler::Handle(RequestContext& ctx) {
@@ -112,8 +130,7 @@ asio::awaitable<Result<std::optional<Bytes>>> OffsetFetchHandler::Handle(Request
   if (ctx.header.request_api_version >= 8) {
     for (const auto& g : req->groups) {
       TopicRequest wanted = Wanted(g.topics);
-      GroupAnswer a =
-          co_await ctx.blocking.Run([&] { return FetchGroup(store, g.group_id, wanted); });
+      GroupAnswer a = co_await AnswerGroup(ctx, cluster_.get(), store, g.group_id, wanted);
       Response::OffsetFetchResponseGroup group;
       group.group_id = g.group_id;
       group.error_code = Code(a.error);
@@ -123,8 +140,7 @@ asio::awaitable<Result<std::optional<Bytes>>> OffsetFetchHandler::Handle(Request
     }
   } else {
     TopicRequest wanted = Wanted(req->topics);
-    GroupAnswer a =
-        co_await ctx.blocking.Run([&] { return FetchGroup(store, req->group_id, wanted); });
+    GroupAnswer a = co_await AnswerGroup(ctx, cluster_.get(), store, req->group_id, wanted);
     resp.error_code = Code(a.error);
     resp.topics =
         ToWire<Response::OffsetFetchResponseTopic, Response::OffsetFetchResponsePartition>(a);

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "kafka/protocol/generated/offset_fetch.h"
+#include "kafka/server/cluster_view.h"
 #include "kafka/server/handler.h"
 
 namespace sh::kafka {
@@ -20,7 +23,10 @@ class OffsetFetchHandler final : public Handler {
   static constexpr int16_t kMaxSupportedVersion =
       std::min<int16_t>(OffsetFetchRequest::kMaxVersion, 8);
 
-  explicit OffsetFetchHandler(group::GroupCoordinator& coordinator) : coordinator_(coordinator) {}
+  // cluster: which agent coordinates each group (null: this one, every group).
+  explicit OffsetFetchHandler(group::GroupCoordinator& coordinator,
+                              std::shared_ptr<const ClusterView> cluster = nullptr)
+      : coordinator_(coordinator), cluster_(std::move(cluster)) {}
 
   ApiKey api_key() const override { return ApiKey::kOffsetFetch; }
   int16_t min_version() const override { return OffsetFetchRequest::kMinVersion; }
@@ -29,6 +35,7 @@ class OffsetFetchHandler final : public Handler {
 
  private:
   group::GroupCoordinator& coordinator_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

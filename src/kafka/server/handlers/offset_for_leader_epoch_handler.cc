@@ -5,6 +5,7 @@
 #include "broker/broker.h"
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -44,16 +45,18 @@ OffsetForLeaderEpochResponse OffsetForLeaderEpochHandler::Answer(
 
 EpochEndOffset OffsetForLeaderEpochHandler::AnswerPartition(
     const std::string& topic, const OffsetForLeaderEpochRequest::OffsetForLeaderPartition& p) {
-  Result<int32_t> epoch = broker_.LeaderEpoch(topic, p.partition);
+  if (KafkaError led = LeadershipError(cluster_.get(), topic, p.partition);
+      led != KafkaError::kNone) {
+    return Failed(p.partition, led);
+  }
+  Result<int32_t> epoch = EffectiveLeaderEpoch(
+      cluster_.get(), topic, p.partition, [&] { return broker_.LeaderEpoch(topic, p.partition); });
   if (!epoch.ok()) {
     return Failed(p.partition, KafkaErrorFor(epoch.status(), ApiKey::kOffsetForLeaderEpoch));
   }
   // current_leader_epoch is -1 in v0-v1 (absent) and when the client has none.
-  if (p.current_leader_epoch >= 0 && p.current_leader_epoch > *epoch) {
-    return Failed(p.partition, KafkaError::kUnknownLeaderEpoch);
-  }
-  if (p.current_leader_epoch >= 0 && p.current_leader_epoch < *epoch) {
-    return Failed(p.partition, KafkaError::kFencedLeaderEpoch);
+  if (KafkaError e = LeaderEpochError(p.current_leader_epoch, *epoch); e != KafkaError::kNone) {
+    return Failed(p.partition, e);
   }
   if (p.leader_epoch > *epoch) return Failed(p.partition, KafkaError::kUnknownLeaderEpoch);
   EpochEndOffset out;

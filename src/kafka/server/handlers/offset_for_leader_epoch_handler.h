@@ -9,13 +9,18 @@
 //   leader_epoch < 0 (undefined)     -> leader_epoch -1, end_offset -1, no error
 //   current_leader_epoch (v2+, if not -1) > current -> UNKNOWN_LEADER_EPOCH,
 //                                         < current -> FENCED_LEADER_EPOCH
-// The current epoch is the partition lease's (Broker::LeaderEpoch), the same
-// number Metadata reports as leader_epoch.
+// The current epoch is the one Metadata reports as leader_epoch: the
+// ClusterView's when it knows one, else the partition lease's
+// (Broker::LeaderEpoch). A partition led by another agent is
+// NOT_LEADER_OR_FOLLOWER (no broker call).
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "kafka/protocol/generated/offset_for_leader_epoch.h"
+#include "kafka/server/cluster_view.h"
 #include "kafka/server/handler.h"
 
 namespace sh::broker {
@@ -26,7 +31,10 @@ namespace sh::kafka {
 
 class OffsetForLeaderEpochHandler final : public Handler {
  public:
-  explicit OffsetForLeaderEpochHandler(broker::Broker& broker) : broker_(broker) {}
+  // cluster: who leads each partition (null: this agent leads all).
+  explicit OffsetForLeaderEpochHandler(broker::Broker& broker,
+                                       std::shared_ptr<const ClusterView> cluster = nullptr)
+      : broker_(broker), cluster_(std::move(cluster)) {}
 
   ApiKey api_key() const override { return ApiKey::kOffsetForLeaderEpoch; }
   int16_t min_version() const override { return OffsetForLeaderEpochRequest::kMinVersion; }
@@ -40,6 +48,7 @@ class OffsetForLeaderEpochHandler final : public Handler {
       const std::string& topic, const OffsetForLeaderEpochRequest::OffsetForLeaderPartition& p);
 
   broker::Broker& broker_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

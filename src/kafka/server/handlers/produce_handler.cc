@@ -12,6 +12,7 @@
 #include "kafka/protocol/generated/produce.h"
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/errors.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 namespace {
@@ -92,7 +93,8 @@ class PendingProduce {
 
 // Starts every partition's produce; the handler gets the responses.
 template <typename Handler>
-void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const ProduceRequest& req,
+void StartProduce(broker::Broker& broker, std::shared_ptr<const ClusterView> cluster,
+                  BlockingExecutor& blocking, const ProduceRequest& req,
                   std::function<void()> release_order, Handler handler) {
   Topics topics;
   size_t partitions = 0;
@@ -135,7 +137,8 @@ void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const Prod
   const int16_t acks = req.acks;
   const bool transactional = req.transactional_id.has_value();
   // The lookups inside ProduceAsync may block: run them on a worker.
-  asio::post(blocking.pool(), [&broker, items = std::move(items), acks, transactional, pending,
+  asio::post(blocking.pool(), [&broker, cluster = std::move(cluster), items = std::move(items),
+                               acks, transactional, pending,
                                release_order = std::move(release_order)] {
     for (const Item& item : items) {
       if (acks != 0 && acks != 1 && acks != -1) {
@@ -148,6 +151,10 @@ void StartProduce(broker::Broker& broker, BlockingExecutor& blocking, const Prod
         pending->Set(item.ti, item.pi,
                      Fail(item.index, KafkaError::kTransactionalIdAuthorizationFailed,
                           "transactions are not supported"));
+      } else if (KafkaError led = LeadershipError(cluster.get(), item.topic, item.index);
+                 led != KafkaError::kNone) {
+        pending->Set(item.ti, item.pi,
+                     Fail(item.index, led, "this agent does not lead the partition"));
       } else if (!item.records || item.records->empty()) {
         pending->Set(item.ti, item.pi, Fail(item.index, KafkaError::kCorruptMessage, "no records"));
       } else {
@@ -173,7 +180,7 @@ asio::awaitable<Result<std::optional<Bytes>>> ProduceHandler::Handle(RequestCont
   Response resp;
   resp.responses = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Topics)>(
       [this, &ctx, &req](auto handler) {
-        StartProduce(broker_, ctx.blocking, req, ctx.release_order, std::move(handler));
+        StartProduce(broker_, cluster_, ctx.blocking, req, ctx.release_order, std::move(handler));
       },
       asio::use_awaitable);
   if (req.acks == 0) co_return std::optional<Bytes>();

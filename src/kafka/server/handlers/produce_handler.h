@@ -13,19 +13,27 @@
 // looks up metadata) and its callbacks complete an asio async operation, so
 // any number of requests can wait for one group commit. acks=0 requests wait
 // the same way (without a response), which keeps a connection's requests in
-// order. Idempotent-producer refusals: OUT_OF_ORDER_SEQUENCE_NUMBER,
-// INVALID_PRODUCER_EPOCH, INVALID_RECORD; a retried duplicate is answered
-// with the original offsets.
+// order. A partition led by another agent (per the ClusterView) gets
+// NOT_LEADER_OR_FOLLOWER without a broker call. Idempotent-producer refusals:
+// OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, INVALID_RECORD; a retried duplicate is
+// answered with the original offsets.
 #pragma once
 
+#include <memory>
+#include <utility>
+
 #include "broker/broker.h"
+#include "kafka/server/cluster_view.h"
 #include "kafka/server/handler.h"
 
 namespace sh::kafka {
 
 class ProduceHandler final : public Handler {
  public:
-  explicit ProduceHandler(broker::Broker& broker) : broker_(broker) {}
+  // cluster: who leads each partition (null: this agent leads all).
+  explicit ProduceHandler(broker::Broker& broker,
+                          std::shared_ptr<const ClusterView> cluster = nullptr)
+      : broker_(broker), cluster_(std::move(cluster)) {}
   ApiKey api_key() const override { return ApiKey::kProduce; }
   int16_t min_version() const override { return 3; }
   int16_t max_version() const override { return 9; }
@@ -33,6 +41,7 @@ class ProduceHandler final : public Handler {
 
  private:
   broker::Broker& broker_;
+  std::shared_ptr<const ClusterView> cluster_;
 };
 
 }  // namespace sh::kafka

@@ -5,12 +5,18 @@
 #include "kafka/server/errors.h"
 #include "kafka/server/group/callback_awaitable.h"
 #include "kafka/server/group/group_coordinator.h"
+#include "kafka/server/handlers/cluster_access.h"
 
 namespace sh::kafka {
 
 asio::awaitable<Result<std::optional<Bytes>>> SyncGroupHandler::Handle(RequestContext& ctx) {
   Result<SyncGroupRequest> req = DecodeRequest<SyncGroupRequest>(ctx);
   if (!req.ok()) co_return req.status();
+  if (KafkaError e = CoordinatorError(cluster_.get(), req->group_id); e != KafkaError::kNone) {
+    SyncGroupResponse resp;
+    resp.error_code = Code(e);
+    co_return EncodeResponse(ctx, resp);
+  }
   group::SyncArgs args;
   args.group_id = req->group_id;
   args.generation_id = req->generation_id;
