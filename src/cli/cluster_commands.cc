@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <ctime>
-#include <map>
+#include <optional>
 #include <ostream>
+#include <set>
 #include <tuple>
+#include <type_traits>
 
 namespace sh::cli {
 
