@@ -63,20 +63,8 @@ class ClusterGroupHandlersTest : public ::testing::Test {
 
   template <typename Resp, typename Req>
   Resp Call(const Req& req, int16_t version) {
-    ByteWriter w;
-    Status enc = req.Encode(w, version);
-    EXPECT_TRUE(enc.ok()) << enc.ToString();
-    Bytes body = w.Take();
-    Handler& h = *handlers_.at(static_cast<ApiKey>(Req::kApiKey));
-    Result<std::optional<Bytes>> out = testing::RunHandler(h, body, version, blocking_);
-    Resp resp;
-    if (!out.ok() || !out->has_value()) {
-      ADD_FAILURE() << "no response: " << out.status().ToString();
-      return resp;
-    }
-    Status dec = DecodeExact(ByteView(**out), version, resp);
-    EXPECT_TRUE(dec.ok()) << dec.ToString();
-    return resp;
+    return testing::CallDecoded<Resp>(*handlers_.at(static_cast<ApiKey>(Req::kApiKey)), req,
+                                      version, blocking_);
   }
 
   JoinGroupResponse Join(const std::string& group, const std::string& member) {

@@ -2,6 +2,8 @@
 // (a coroutine on an io_context, blocking work on the given executor).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <asio.hpp>
 #include <chrono>
 #include <optional>
@@ -9,6 +11,7 @@
 
 #include "base/bytes.h"
 #include "base/status.h"
+#include "kafka/protocol/protocol_types.h"
 #include "kafka/server/blocking_executor.h"
 #include "kafka/server/handler.h"
 
@@ -36,6 +39,25 @@ inline Result<std::optional<Bytes>> RunHandler(
   io.run_for(limit);
   if (!out.has_value()) return Status::Internal("handler did not finish");
   return std::move(*out);
+}
+
+// Encodes req at version, runs it through handler and decodes the response
+// as a client would; a missing or undecodable response fails the test.
+template <typename Resp, typename Req>
+Resp CallDecoded(Handler& handler, const Req& req, int16_t version, BlockingExecutor& blocking) {
+  ByteWriter w;
+  Status enc = req.Encode(w, version);
+  EXPECT_TRUE(enc.ok()) << enc.ToString();
+  Bytes body = w.Take();
+  Result<std::optional<Bytes>> out = RunHandler(handler, body, version, blocking);
+  Resp resp;
+  if (!out.ok() || !out->has_value()) {
+    ADD_FAILURE() << "no response: " << out.status().ToString();
+    return resp;
+  }
+  Status dec = DecodeExact(ByteView(**out), version, resp);
+  EXPECT_TRUE(dec.ok()) << dec.ToString();
+  return resp;
 }
 
 }  // namespace sh::kafka::testing
