@@ -150,9 +150,11 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   // if a seal moved the sealed end since the last save.
   void MaybeSaveProducerState();
   // Hands the partition back: waits (up to wait_ms) for its WAL entries in
-  // flight, seals the tail, then stops serving (later calls
-  // fail with Unavailable, and retired() is true: the caller opens a new
-  // leader) and releases the lease. If the seal fails nothing changes.
+  // flight, seals the tail, then stops serving (later calls fail with
+  // Unavailable, Fenced in cluster mode, and retired() is true: the caller
+  // opens a new leader) and releases the lease. If the seal fails, or
+  // durable entries are held past the lease deadline (Unavailable), nothing
+  // changes. Produces arriving meanwhile are refused (Fenced in cluster mode).
   Status Retire(int64_t wait_ms = 15'000);
   bool retired() const { return retired_.load(); }
   // Stops serving: later calls fail with NotFound. The tail is dropped
