@@ -3,6 +3,7 @@
 #include "agent/backends.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -173,6 +174,16 @@ TEST_F(BackendsTest, ClusterBackendsAreReachedAndReportUnreachable) {
   EXPECT_NE(objects.status().code(), ErrorCode::kInvalidArgument) << objects.status().ToString();
   config_.metadata_url = "postgres://u@127.0.0.1:1/db";
   EXPECT_FALSE(BackendsUseDataDir(config_));
+}
+
+TEST(AwsEnvironmentTest, HoldsOnlyAwsVariables) {
+  ASSERT_EQ(::setenv("AWS_BACKENDS_TEST", "value", 1), 0);
+  ASSERT_EQ(::setenv("NOT_AWS_BACKENDS_TEST", "other", 1), 0);
+  std::map<std::string, std::string> env = AwsEnvironment();
+  ::unsetenv("AWS_BACKENDS_TEST");
+  ::unsetenv("NOT_AWS_BACKENDS_TEST");
+  EXPECT_EQ(env["AWS_BACKENDS_TEST"], "value");
+  for (const auto& [name, value] : env) EXPECT_EQ(name.rfind("AWS_", 0), 0u) << name;
 }
 
 TEST(RedactUrlTest, HidesPasswords) {
