@@ -103,6 +103,53 @@ class ShutdownSignal {
   asio::signal_set signals_;
 };
 
+// The open backends, and the data directory lock when they live there.
+struct Backends {
+  std::unique_ptr<DataDirLock> lock;
+  std::unique_ptr<MetadataStore> metadata;
+  std::unique_ptr<ObjectStore> objects;
+};
+
+// Opens both backends; returns 0, or the exit status after logging why not:
+// 2 for a setting that can never work, 1 for a backend that cannot be reached.
+int OpenBackends(const AgentConfig& config, Backends* out) {
+  auto fail = [](const char* what, const std::string& url, const Status& st) {
+    SH_LOG(ERROR) << "streamhouse: cannot open the " << what << " " << RedactUrl(url) << ": "
+                  << st.ToString();
+    return st.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  };
+  // The lock guards the embedded backends' files only; a cluster agent
+  // (PostgreSQL and S3) keeps nothing local.
+  if (BackendsUseDataDir(config)) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) {
+      SH_LOG(ERROR) << "streamhouse: cannot create data directory " << config.data_dir << ": "
+                    << ec.message();
+      return 1;
+    }
+    auto locked = DataDirLock::Acquire(config.data_dir);
+    if (!locked.ok()) {
+      SH_LOG(ERROR) << "streamhouse: " << locked.status().ToString();
+      return 1;
+    }
+    out->lock = std::move(*locked);
+  }
+  auto metadata = OpenMetadataStore(config);
+  if (!metadata.ok()) {
+    return fail("metadata store", config.effective_metadata_url(), metadata.status());
+  }
+  out->metadata = std::move(*metadata);
+  auto objects = OpenObjectStore(config, AwsEnvironment());
+  if (!objects.ok()) {
+    return fail("object store", config.effective_storage_url(), objects.status());
+  }
+  out->objects = std::move(*objects);
+  SH_LOG(INFO) << "streamhouse: metadata in " << RedactUrl(out->metadata->Describe())
+               << ", objects in " << RedactUrl(out->objects->Describe());
+  return 0;
+}
+
 // Runs the agent until a signal; returns the exit status.
 int RunAgent(const AgentConfig& config) {
   std::string listen_host, adv_host;
@@ -117,40 +164,12 @@ int RunAgent(const AgentConfig& config) {
     SH_LOG(ERROR) << "streamhouse: " << st.ToString();
     return 1;
   };
-  // Bad settings exit 2; a backend that cannot be reached exits 1.
-  auto fail_backend = [](const char* what, const std::string& url, const Status& st) {
-    SH_LOG(ERROR) << "streamhouse: cannot open the " << what << " " << RedactUrl(url) << ": "
-                  << st.ToString();
-    return st.code() == ErrorCode::kInvalidArgument ? 2 : 1;
-  };
-  // The data directory lock guards the embedded backends' files only; a
-  // cluster agent (PostgreSQL and S3) keeps nothing local.
-  std::unique_ptr<DataDirLock> lock;
-  if (BackendsUseDataDir(config)) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
-    if (ec) {
-      return fail(
-          Status::IOError("cannot create data directory " + config.data_dir + ": " + ec.message()));
-    }
-    auto locked = DataDirLock::Acquire(config.data_dir);
-    if (!locked.ok()) return fail(locked.status());
-    lock = std::move(*locked);
-  }
-  auto metadata = OpenMetadataStore(config);
-  if (!metadata.ok()) {
-    return fail_backend("metadata store", config.effective_metadata_url(), metadata.status());
-  }
-  CachedMetadataStore cached(**metadata, static_cast<size_t>(config.metadata_cache_entries),
+  Backends backends;
+  if (int status = OpenBackends(config, &backends); status != 0) return status;
+  CachedMetadataStore cached(*backends.metadata, static_cast<size_t>(config.metadata_cache_entries),
                              config.metadata_cache_ttl_ms);
-  auto store = OpenObjectStore(config, AwsEnvironment());
-  if (!store.ok()) {
-    return fail_backend("object store", config.effective_storage_url(), store.status());
-  }
-  SH_LOG(INFO) << "streamhouse: metadata in " << RedactUrl((*metadata)->Describe())
-               << ", objects in " << RedactUrl((*store)->Describe());
-  auto broker =
-      broker::Broker::Open(config.ToBrokerOptions(), cached, **store, *SystemClock::Get());
+  auto broker = broker::Broker::Open(config.ToBrokerOptions(), cached, *backends.objects,
+                                     *SystemClock::Get());
   if (!broker.ok()) return fail(broker.status());
   if (Status st = (*broker)->Start(); !st.ok()) return fail(st);
 
