@@ -30,16 +30,13 @@ void CachedMetadataStore::EraseLocked(std::map<Key, Lru::iterator>::iterator it)
   index_.erase(it);
 }
 
-std::optional<CachedMetadataStore::Value> CachedMetadataStore::Lookup(const Key& key) {
+std::optional<CachedMetadataStore::Hit> CachedMetadataStore::Lookup(const Key& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;
-  if (clock_->MonotonicMicros() - it->second->fetched_at_us >= ttl_us_) {
-    EraseLocked(it);
-    return std::nullopt;
-  }
   lru_.splice(lru_.begin(), lru_, it->second);  // now the most recently used
-  return it->second->value;
+  bool fresh = clock_->MonotonicMicros() - it->second->fetched_at_us < ttl_us_;
+  return Hit{it->second->value, fresh};
 }
 
 void CachedMetadataStore::Insert(const Key& key, Value value, uint64_t generation) {
@@ -55,14 +52,19 @@ void CachedMetadataStore::Insert(const Key& key, Value value, uint64_t generatio
 template <typename T, typename Fetch>
 Result<T> CachedMetadataStore::GetOrFetch(const Key& key, Fetch fetch) {
   if (capacity_ == 0) return fetch();
-  if (auto hit = Lookup(key)) return std::get<T>(std::move(*hit));
+  std::optional<Hit> hit = Lookup(key);
+  if (hit && hit->fresh) return std::get<T>(std::move(hit->value));
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mu_);
     generation = generation_;
   }
   Result<T> result = fetch();
-  if (result.ok()) Insert(key, Value(result.value()), generation);
+  if (result.ok()) {
+    Insert(key, Value(result.value()), generation);
+  } else if (hit && result.status().code() == ErrorCode::kUnavailable) {
+    return std::get<T>(std::move(hit->value));  // the store is down: the last answer
+  }
   return result;
 }
 

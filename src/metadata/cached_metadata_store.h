@@ -5,7 +5,11 @@
 // - Only successful answers are cached; errors (NotFound included) always go
 //   to the inner store, so a topic created elsewhere shows up at once.
 // - An entry is served for at most ttl_ms after it was fetched (measured on
-//   clock->MonotonicMicros()), then fetched again.
+//   clock->MonotonicMicros()), then fetched again. If that fetch fails with
+//   Unavailable (the database is down or restarting), the expired entry is
+//   served instead: a topic's settings do not change while nobody can write
+//   them, and producers and consumers of known topics keep working through a
+//   metadata outage. Expired entries stay until evicted or invalidated.
 // - Every write that passes through this decorator drops the entries it could
 //   have changed (topic writes: everything about that topic plus ListTopics;
 //   partition writes: that partition and its topic's ListPartitions), even if
@@ -75,7 +79,11 @@ class CachedMetadataStore final : public ForwardingMetadataStore {
 
   template <typename T, typename Fetch>
   Result<T> GetOrFetch(const Key& key, Fetch fetch);
-  std::optional<Value> Lookup(const Key& key);
+  struct Hit {
+    Value value;
+    bool fresh;  // fetched within ttl
+  };
+  std::optional<Hit> Lookup(const Key& key);
   void Insert(const Key& key, Value value, uint64_t generation);
   void EraseLocked(std::map<Key, Lru::iterator>::iterator it);
   void InvalidateTopic(const std::string& topic);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "metadata/counting_metadata_store.h"
@@ -82,6 +83,52 @@ TEST_F(CachedMetadataStoreTest, ExpiredEntriesAreFetchedAgain) {
   EXPECT_EQ(inner_reads(), 2);
   EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 50);
   EXPECT_EQ(inner_reads(), 2);
+}
+
+// Answers like the inner store, or fails every read with `failure` while set.
+class FlakyStore final : public ForwardingMetadataStore {
+ public:
+  using ForwardingMetadataStore::ForwardingMetadataStore;
+  std::optional<Status> failure;
+  Result<TopicInfo> GetTopic(const std::string& name) override {
+    if (failure) return *failure;
+    return ForwardingMetadataStore::GetTopic(name);
+  }
+  Result<std::vector<TopicInfo>> ListTopics() override {
+    if (failure) return *failure;
+    return ForwardingMetadataStore::ListTopics();
+  }
+  Result<std::vector<PartitionInfo>> ListPartitions(const std::string& topic) override {
+    if (failure) return *failure;
+    return ForwardingMetadataStore::ListPartitions(topic);
+  }
+};
+
+TEST_F(CachedMetadataStoreTest, ExpiredEntriesAreServedWhileTheStoreIsUnavailable) {
+  FlakyStore flaky(*sqlite_);
+  CachedMetadataStore cache(flaky, 100, 1000, &clock_);
+  ASSERT_TRUE(cache.GetTopic("a").ok());
+  ASSERT_TRUE(cache.ListTopics().ok());
+  ASSERT_TRUE(cache.ListPartitions("a").ok());
+  clock_.AdvanceMs(5000);
+  flaky.failure = Status::Unavailable("database restarting");
+  EXPECT_EQ(cache.GetTopic("a")->partition_count, 2);
+  EXPECT_EQ(cache.ListTopics()->size(), 2u);
+  EXPECT_EQ(cache.ListPartitions("a")->size(), 2u);
+  // Never seen: nothing to fall back on.
+  EXPECT_EQ(cache.GetTopic("b").status().code(), ErrorCode::kUnavailable);
+  // Other failures are not masked.
+  flaky.failure = Status::IOError("disk");
+  EXPECT_EQ(cache.GetTopic("a").status().code(), ErrorCode::kIOError);
+  // Back up: fresh answers again (a change made meanwhile shows).
+  flaky.failure.reset();
+  ASSERT_TRUE(sqlite_->AddPartitions("a", 3).ok());
+  EXPECT_EQ(cache.GetTopic("a")->partition_count, 3);
+  // A write through the cache drops the stale entry: no fallback after it.
+  ASSERT_TRUE(cache.UpdateTopicConfig("a", "{}").ok());
+  clock_.AdvanceMs(5000);
+  flaky.failure = Status::Unavailable("down");
+  EXPECT_EQ(cache.GetTopic("a").status().code(), ErrorCode::kUnavailable);
 }
 
 TEST_F(CachedMetadataStoreTest, PartitionWritesInvalidateThatPartition) {
