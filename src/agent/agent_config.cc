@@ -127,6 +127,10 @@ const std::vector<Setting>& Settings() {
        "How long a cached metadata read is used before it is read again.", 0, kMaxInt32},
       {"index.ttl_ms", &C::index_ttl_ms,
        "How long a partition's segment list is used before it is read again.", 0, kMaxInt64},
+      {"lease.safety_margin_ms", &C::lease_safety_margin_ms,
+       "A leader stops acknowledging this long before its lease could expire on another "
+       "agent's clock (covers clock skew between agents).",
+       0, kMaxInt32},
       {"lease.ms", &C::lease_ms, "Partition lease length; renewed at a third of it.", 1000,
        kMaxInt32},
       {"log.level", &C::log_level, "Log level.", 0, 0, {"debug", "info", "warn", "error"}},
@@ -156,6 +160,18 @@ const std::vector<Setting>& Settings() {
       {"storage.s3_max_retries", &C::s3_max_retries,
        "Retries of an S3 request after 5xx, throttling or network errors (jittered backoff).",
        0, 100},
+      {"cluster.enabled", &C::cluster_enabled,
+       "Share the metadata store and object store with other agents: lead only the "
+       "partitions rendezvous hashing gives this agent (docs/cluster.md)."},
+      {"agent.zone", &C::agent_zone, "Availability zone of this agent (Metadata rack).", 0, 0, {},
+       false, true},
+      {"cluster.heartbeat_interval_ms", &C::cluster_heartbeat_interval_ms,
+       "How often this agent records that it is alive.", 10, kMaxInt32},
+      {"cluster.agent_timeout_ms", &C::cluster_agent_timeout_ms,
+       "An agent silent this long is gone; its partitions go to others once their leases end.",
+       100, kMaxInt32},
+      {"cluster.balance_interval_ms", &C::cluster_balance_interval_ms,
+       "How often this agent compares what it leads with what it should lead.", 10, kMaxInt32},
       {"groups.initial_rebalance_delay_ms", &C::group_initial_rebalance_delay_ms,
        "A new group waits this long for more members before its first rebalance "
        "(group.initial.rebalance.delay.ms).",
@@ -388,6 +404,8 @@ broker::BrokerOptions AgentConfig::ToBrokerOptions() const {
   o.cache_bytes = static_cast<size_t>(cache_bytes);
   o.index_ttl_ms = index_ttl_ms;
   o.lease_ms = lease_ms;
+  o.lease_safety_margin_ms = lease_safety_margin_ms;
+  o.cluster_mode = cluster_enabled;
   o.background_interval_ms = background_interval_ms;
   o.retention_check_interval_ms = retention_check_interval_ms;
   return o;

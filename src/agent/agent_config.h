@@ -60,7 +60,8 @@ struct AgentConfig {
   int64_t metadata_cache_entries = 10'000;
   int64_t metadata_cache_ttl_ms = 5'000;
   int64_t index_ttl_ms = 30'000;
-  int64_t lease_ms = 30'000;
+  int64_t lease_ms = 8'000;
+  int64_t lease_safety_margin_ms = 1'000;
   std::string log_level = "info";
 
   // Backends (docs/deployment.md). Empty URLs mean the embedded defaults:
@@ -75,6 +76,13 @@ struct AgentConfig {
   std::string s3_secret_access_key;  // empty: $AWS_SECRET_ACCESS_KEY
   int64_t s3_request_timeout_ms = 30'000;
   int64_t s3_max_retries = 5;
+
+  // Several agents on one metadata store and object store (docs/cluster.md).
+  bool cluster_enabled = false;
+  std::string agent_zone;
+  int64_t cluster_heartbeat_interval_ms = 1'000;
+  int64_t cluster_agent_timeout_ms = 6'000;
+  int64_t cluster_balance_interval_ms = 500;
 
   // Consumer groups (docs/consumer-groups.md).
   int64_t group_initial_rebalance_delay_ms = 300;

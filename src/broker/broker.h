@@ -70,7 +70,7 @@ struct BrokerOptions {
   int64_t flush_ms = 1000;            // seal a tail older than this
   size_t cache_bytes = 256ull << 20;  // SegmentCache budget
   int64_t index_ttl_ms = 30'000;      // SegmentIndex refresh
-  int64_t lease_ms = 30'000;          // partition lease length (renewed at a third)
+  int64_t lease_ms = 8'000;           // partition lease length (renewed at a third)
   // Leaders stop acknowledging this long before their lease could expire as
   // seen by another agent (clock skew bound, docs/cluster.md §3). Cluster mode
   // requires 0 <= margin < lease_ms / 2; embedded mode caps it at lease_ms / 3.
