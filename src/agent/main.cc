@@ -2,8 +2,9 @@
 // 127.0.0.1:9092 with its data in ./data (DESIGN §1). Settings: --help and
 // docs/configuration.md.
 //
-// Cluster mode: metadata.url postgres://… and storage.url s3://… (backends.h,
-// docs/deployment.md).
+// Cluster backends: metadata.url postgres://… and storage.url s3://… (backends.h,
+// docs/deployment.md). Several agents on them: cluster.enabled, each with its
+// own agent.id and agent.node_id (cluster_loop.h, docs/cluster.md).
 //
 // Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 if the agent
 // cannot start (a backend cannot be reached, …) or stop cleanly, 2 for bad
@@ -24,6 +25,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/backends.h"
+#include "agent/cluster_loop.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
@@ -150,6 +152,40 @@ int OpenBackends(const AgentConfig& config, Backends* out) {
   return 0;
 }
 
+ClusterLoopOptions ClusterLoopOptionsFor(const AgentConfig& c) {
+  ClusterLoopOptions o;
+  o.agent_id = c.agent_id;
+  o.node_id = static_cast<int32_t>(c.node_id);
+  o.address = c.advertised();
+  o.zone = c.agent_zone;
+  o.heartbeat_interval_ms = c.cluster_heartbeat_interval_ms;
+  o.agent_timeout_ms = c.cluster_agent_timeout_ms;
+  o.balance_interval_ms = c.cluster_balance_interval_ms;
+  o.lease_ms = c.lease_ms;
+  return o;
+}
+
+// Cluster mode: joins the cluster and takes this agent's share of the
+// partitions before the Kafka server listens, so the first Metadata answer
+// already names the leaders. Returns 0, or the exit status after logging why not.
+int JoinCluster(const AgentConfig& config, MetadataStore& metadata, broker::Broker& broker,
+                std::unique_ptr<ClusterLoop>* out) {
+  auto loop =
+      ClusterLoop::Create(ClusterLoopOptionsFor(config), metadata, broker, *SystemClock::Get());
+  if (!loop.ok()) {
+    SH_LOG(ERROR) << "streamhouse: " << loop.status().ToString();
+    return loop.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  if (Status st = (*loop)->Start(); !st.ok()) {
+    SH_LOG(ERROR) << "streamhouse: cannot join the cluster: " << st.ToString();
+    return 1;
+  }
+  SH_LOG(INFO) << "cluster mode: agent " << config.agent_id << " node " << config.node_id << ", "
+               << (*loop)->snapshot()->live_agent_ids.size() << " live agents";
+  *out = std::move(*loop);
+  return 0;
+}
+
 // Runs the agent until a signal; returns the exit status.
 int RunAgent(const AgentConfig& config) {
   std::string listen_host, adv_host;
@@ -172,11 +208,29 @@ int RunAgent(const AgentConfig& config) {
                                      *SystemClock::Get());
   if (!broker.ok()) return fail(broker.status());
   if (Status st = (*broker)->Start(); !st.ok()) return fail(st);
+  // Declared before the server, so it outlives the handlers that read it.
+  std::unique_ptr<ClusterLoop> cluster;
+  auto stop_cluster = [&]() {
+    if (cluster) cluster->Stop();
+  };
+  auto leave_cluster = [&]() {
+    if (!cluster) return;
+    if (Status st = cluster->Leave(); !st.ok()) {
+      SH_LOG(WARN) << "streamhouse: cannot leave the cluster: " << st.ToString();
+    }
+  };
+  if (config.cluster_enabled) {
+    if (int status = JoinCluster(config, cached, **broker, &cluster); status != 0) {
+      (void)(*broker)->Stop();
+      return status;
+    }
+  }
 
   kafka::HandlerOptions handler_options;
   handler_options.node_id = static_cast<int32_t>(config.node_id);
   handler_options.advertised_host = adv_host;
   handler_options.advertised_port = adv_port;
+  handler_options.cluster = cluster.get();
   // Consumer groups: membership in memory, committed offsets in metadata.
   kafka::group::GroupCoordinator coordinator(cached, *SystemClock::Get(), GroupOptionsFor(config));
   coordinator.Start();
@@ -188,7 +242,9 @@ int RunAgent(const AgentConfig& config) {
   kafka::Server server(ServerOptionsFor(config, listen_host, listen_port), std::move(handlers));
   if (Status st = server.Start(); !st.ok()) {
     coordinator.Stop();
+    stop_cluster();
     (void)(*broker)->Stop();
+    leave_cluster();
     return fail(st);
   }
   SH_LOG(INFO) << "streamhouse listening on " << listen_host << ":" << server.port()
@@ -196,10 +252,14 @@ int RunAgent(const AgentConfig& config) {
 
   shutdown.Wait();
   // Answer parked JoinGroup/SyncGroup requests (NOT_COORDINATOR), stop
-  // accepting and answer what was read, then seal the tails.
+  // accepting and answer what was read, stop balancing, then seal the tails
+  // and release the leases, and only then leave (the others take over at once).
   coordinator.Stop();
   server.Stop();
-  if (Status st = (*broker)->Stop(); !st.ok()) return fail(st);
+  stop_cluster();
+  Status stopped = (*broker)->Stop();
+  leave_cluster();
+  if (!stopped.ok()) return fail(stopped);
   SH_LOG(INFO) << "streamhouse stopped";
   return 0;
 }
