@@ -152,14 +152,13 @@ void ClusterLoop::ThreadMain() {
 }
 
 Result<std::vector<cluster::TopicPartition>> ClusterLoop::AllPartitions() {
+  // One query: a topic's partition count is its partitions 0..count-1
+  // (AddPartitions changes both in one transaction).
   auto topics = metadata_.ListTopics();
   if (!topics.ok()) return topics.status().WithContext("list topics");
   std::vector<cluster::TopicPartition> out;
   for (const TopicInfo& topic : *topics) {
-    auto partitions = metadata_.ListPartitions(topic.name);
-    if (partitions.status().code() == ErrorCode::kNotFound) continue;  // deleted meanwhile
-    if (!partitions.ok()) return partitions.status().WithContext("list partitions");
-    for (const PartitionInfo& p : *partitions) out.push_back({p.topic, p.partition});
+    for (int32_t p = 0; p < topic.partition_count; ++p) out.push_back({topic.name, p});
   }
   return out;
 }
@@ -195,6 +194,8 @@ Result<PassResult> ClusterLoop::RunOnce() {
   PassResult result;
   result.live_agents = live->size();
   CarryOut(plan, &result);
+  logged_failures_ = std::move(failures_);
+  failures_.clear();
   if (result.acquired + result.acquire_failed + result.released + result.release_failed > 0) {
     // The leases changed under our own hands: publish what the store holds now.
     auto after = metadata_.ListLeases();
@@ -228,8 +229,8 @@ void ClusterLoop::CarryOut(const cluster::Plan& plan, PassResult* result) {
       ++result->acquire_failed;
       // Fenced: another agent took it between our read and our acquire; the
       // next pass sees its lease and waits.
-      SH_LOG(WARN) << "cluster: cannot lead " << cluster::ToString(plan.to_acquire[i]) << ": "
-                   << statuses[i].ToString();
+      LogFailure("cannot lead " + cluster::ToString(plan.to_acquire[i]) + ": " +
+                 statuses[i].ToString());
     }
   }
   for (const PartitionLease& lease : plan.to_release) {
@@ -241,13 +242,12 @@ void ClusterLoop::CarryOut(const cluster::Plan& plan, PassResult* result) {
     // The partition stays led; its lease is released on a later pass or
     // expires (slower, never unsafe: docs/cluster.md §5).
     ++result->release_failed;
-    SH_LOG(WARN) << "cluster: cannot hand over " << lease.topic << "/" << lease.partition << ": "
-                 << st.ToString();
+    LogFailure("cannot hand over " + lease.topic + "/" + std::to_string(lease.partition) + ": " +
+               st.ToString());
   }
   result->lost = plan.lost.size();
   for (const cluster::TopicPartition& tp : plan.lost) {
-    SH_LOG(WARN) << "cluster: lost the lease of " << cluster::ToString(tp)
-                 << " to another agent; not serving it";
+    LogFailure("lost the lease of " + cluster::ToString(tp) + " to another agent; not serving it");
   }
   if (result->acquired || result->released) {
     SH_LOG(INFO) << "cluster: acquired " << result->acquired << ", handed over " << result->released
@@ -288,6 +288,14 @@ std::shared_ptr<const ClusterSnapshot> ClusterLoop::BuildSnapshot(
 void ClusterLoop::Publish(std::shared_ptr<const ClusterSnapshot> snapshot) {
   std::lock_guard lock(snapshot_mu_);
   snapshot_ = std::move(snapshot);
+}
+
+void ClusterLoop::LogFailure(const std::string& message) {
+  // A partition that cannot be taken over is retried every pass: say so once.
+  if (!logged_failures_.count(message)) {
+    SH_LOG(WARN) << "cluster: " << message;
+  }
+  failures_.insert(message);
 }
 
 Status ClusterLoop::LogPassError(Status st) {

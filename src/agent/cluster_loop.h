@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -116,6 +117,8 @@ class ClusterLoop final : public kafka::ClusterView {
   std::shared_ptr<const ClusterSnapshot> BuildSnapshot(
       const std::vector<AgentInfo>& live, const std::vector<PartitionLease>& leases) const;
   void Publish(std::shared_ptr<const ClusterSnapshot> snapshot);
+  // Logs a failure of this pass unless the previous pass logged the same.
+  void LogFailure(const std::string& message);
   // Logs st unless it repeats the previous error; returns it. REQUIRES: pass_mu_ held.
   Status LogPassError(Status st);
   void ThreadMain();
@@ -130,9 +133,11 @@ class ClusterLoop final : public kafka::ClusterView {
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const ClusterSnapshot> snapshot_;
 
-  std::mutex pass_mu_;          // one pass at a time (thread vs. tests)
-  std::string last_error_;      // guarded by pass_mu_: log a repeated error once
-  size_t last_live_count_ = 0;  // guarded by pass_mu_: log membership changes
+  std::mutex pass_mu_;                     // one pass at a time (thread vs. tests)
+  std::string last_error_;                 // guarded by pass_mu_: log a repeated error once
+  size_t last_live_count_ = 0;             // guarded by pass_mu_: log membership changes
+  std::set<std::string> failures_;         // guarded by pass_mu_: this pass's failures
+  std::set<std::string> logged_failures_;  // guarded by pass_mu_: the previous pass's
 
   std::mutex thread_mu_;
   std::condition_variable wake_;

@@ -172,6 +172,21 @@ TEST_F(ClusterLoopTest, TwoAgentsSplitByRendezvousAndAgree) {
   EXPECT_EQ((*agents)[0].address, "127.0.0.1:9101");
 }
 
+TEST_F(ClusterLoopTest, NewTopicIsLedAfterOnePassOfEach) {
+  Converge({"a1", "a2"});
+  ASSERT_TRUE(b2_->CreateTopic("v", 6, {}, false).ok());
+  for (int32_t p = 0; p < 6; ++p) partitions_.push_back({"v", p});
+  Pass(*l1_);
+  Pass(*l2_);
+  EXPECT_TRUE(Split({"a1", "a2"}));
+  Pass(*l1_);  // publishes a2's new leases too
+  for (int32_t p = 0; p < 6; ++p) {
+    std::string owner = *cluster::DesiredOwner("v", p, {"a1", "a2"});
+    EXPECT_EQ(l1_->Leader("v", p).leader_node_id, owner == "a1" ? 1 : 2) << "v/" << p;
+    EXPECT_EQ(l2_->Leader("v", p).leader_node_id, owner == "a1" ? 1 : 2) << "v/" << p;
+  }
+}
+
 TEST_F(ClusterLoopTest, GracefulLeaveMovesEverythingToTheOther) {
   Converge({"a1", "a2"});
   std::set<TopicPartition> moved = LedBy(*b2_);

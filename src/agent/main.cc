@@ -220,7 +220,9 @@ int RunAgent(const AgentConfig& config) {
     }
   };
   if (config.cluster_enabled) {
-    if (int status = JoinCluster(config, cached, **broker, &cluster); status != 0) {
+    // The raw store: the loop must see topics made by other agents at once,
+    // and agents and leases are never cached anyway.
+    if (int status = JoinCluster(config, *backends.metadata, **broker, &cluster); status != 0) {
       (void)(*broker)->Stop();
       return status;
     }
