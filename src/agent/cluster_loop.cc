@@ -207,9 +207,9 @@ Result<PassResult> ClusterLoop::RunOnce() {
   }
   Publish(BuildSnapshot(*live, *leases));
   last_error_.clear();
-  if (live->size() != last_live_count_) {
+  if (input.live_agents != last_live_ids_) {  // log joins and departures only
     SH_LOG(INFO) << "cluster: " << live->size() << " live agents: " << Describe(*live);
-    last_live_count_ = live->size();
+    last_live_ids_ = input.live_agents;
   }
   return result;
 }

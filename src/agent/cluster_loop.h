@@ -133,11 +133,11 @@ class ClusterLoop final : public kafka::ClusterView {
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const ClusterSnapshot> snapshot_;
 
-  std::mutex pass_mu_;                     // one pass at a time (thread vs. tests)
-  std::string last_error_;                 // guarded by pass_mu_: log a repeated error once
-  size_t last_live_count_ = 0;             // guarded by pass_mu_: log membership changes
-  std::set<std::string> failures_;         // guarded by pass_mu_: this pass's failures
-  std::set<std::string> logged_failures_;  // guarded by pass_mu_: the previous pass's
+  std::mutex pass_mu_;                      // one pass at a time (thread vs. tests)
+  std::string last_error_;                  // guarded by pass_mu_: log a repeated error once
+  std::vector<std::string> last_live_ids_;  // guarded by pass_mu_: log membership changes
+  std::set<std::string> failures_;          // guarded by pass_mu_: this pass's failures
+  std::set<std::string> logged_failures_;   // guarded by pass_mu_: the previous pass's
 
   std::mutex thread_mu_;
   std::condition_variable wake_;
