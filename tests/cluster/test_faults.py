@@ -34,6 +34,8 @@ TESTS = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TESTS, "compat"))
 sys.path.insert(0, os.path.join(TESTS, "crash"))
 sys.path.insert(0, os.path.join(TESTS, "support"))
+sys.path.insert(0, HERE)
+import cluster_agents  # noqa: E402
 import crash_test  # noqa: E402
 import harness  # noqa: E402
 import servers  # noqa: E402
@@ -53,14 +55,11 @@ PRODUCE_S = 12.0
 
 
 def cluster_args(pg, s3, prefix):
-    return ["--metadata-url", pg.url, "--storage-url", "s3://%s/%s" % (s3.bucket, prefix),
-            "--storage-s3-endpoint", s3.endpoint, "--storage-s3-path-style",
-            "--storage-s3-access-key-id", s3.access_key,
-            "--storage-s3-secret-access-key", s3.secret_key,
-            # Fail fast while a dependency is down, so clients see retriable errors
-            # instead of waiting; the producer's own retries bridge the outage.
-            "--storage-s3-request-timeout-ms", "2000", "--storage-s3-max-retries", "2",
-            "--wal-put-timeout-ms", "3000"]
+    return cluster_agents.cluster_args(pg, s3, prefix) + [
+        # Fail fast while a dependency is down, so clients see retriable errors
+        # instead of waiting; the producer's own retries bridge the outage.
+        "--storage-s3-request-timeout-ms", "2000", "--storage-s3-max-retries", "2",
+        "--wal-put-timeout-ms", "3000"]
 
 
 def probe(bootstrap, topic):
