@@ -8,29 +8,8 @@
 
 #include "agent/agent_config.h"
 #include "base/log.h"
-#include "metadata/forwarding_metadata_store.h"
 
 namespace sh::agent {
-
-// Membership writes the agents row without a node id; this decorator fills
-// ours in on every heartbeat, so no reader ever sees the row without it
-// (a second write after the heartbeat would leave such a window).
-class ClusterLoop::StampingStore final : public ForwardingMetadataStore {
- public:
-  StampingStore(MetadataStore& inner, std::string agent_id, int32_t node_id)
-      : ForwardingMetadataStore(inner), agent_id_(std::move(agent_id)), node_id_(node_id) {}
-
-  Status UpsertAgent(const AgentInfo& agent) override {
-    if (agent.agent_id != agent_id_) return ForwardingMetadataStore::UpsertAgent(agent);
-    AgentInfo stamped = agent;
-    stamped.node_id = node_id_;
-    return ForwardingMetadataStore::UpsertAgent(stamped);
-  }
-
- private:
-  const std::string agent_id_;
-  const int32_t node_id_;
-};
 
 namespace {
 
@@ -39,6 +18,7 @@ cluster::MembershipOptions MembershipOptionsFor(const ClusterLoopOptions& o) {
   m.agent_id = o.agent_id;
   m.address = o.address;
   m.zone = o.zone;
+  m.node_id = o.node_id;
   m.heartbeat_interval_ms = o.heartbeat_interval_ms;
   m.agent_timeout_ms = o.agent_timeout_ms;
   return m;
@@ -84,9 +64,8 @@ Result<std::unique_ptr<ClusterLoop>> ClusterLoop::Create(ClusterLoopOptions opti
 ClusterLoop::ClusterLoop(ClusterLoopOptions options, MetadataStore& metadata,
                          broker::Broker& broker, const Clock& clock)
     : options_(std::move(options)), metadata_(metadata), broker_(broker), clock_(clock) {
-  stamping_ = std::make_unique<StampingStore>(metadata_, options_.agent_id, options_.node_id);
   membership_ =
-      std::make_unique<cluster::Membership>(*stamping_, clock_, MembershipOptionsFor(options_));
+      std::make_unique<cluster::Membership>(metadata_, clock_, MembershipOptionsFor(options_));
   // Until the first pass: no broker, no leader, no coordinator.
   snapshot_ = std::make_shared<const ClusterSnapshot>();
 }
@@ -173,9 +152,6 @@ Result<PassResult> ClusterLoop::RunOnce() {
   }
   auto live = membership_->LiveAgents();
   if (!live.ok()) return LogPassError(live.status());
-  for (AgentInfo& agent : *live) {
-    if (agent.agent_id == options_.agent_id) agent.node_id = options_.node_id;
-  }
   auto partitions = AllPartitions();
   if (!partitions.ok()) return LogPassError(partitions.status());
   auto leases = metadata_.ListLeases();

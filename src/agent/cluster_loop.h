@@ -108,7 +108,6 @@ class ClusterLoop final : public kafka::ClusterView {
   std::optional<int32_t> CoordinatorFor(const std::string& group_id) const override;
 
  private:
-  class StampingStore;
   ClusterLoop(ClusterLoopOptions options, MetadataStore& metadata, broker::Broker& broker,
               const Clock& clock);
 
@@ -127,7 +126,6 @@ class ClusterLoop final : public kafka::ClusterView {
   MetadataStore& metadata_;
   broker::Broker& broker_;
   const Clock& clock_;
-  std::unique_ptr<StampingStore> stamping_;  // writes node_id into our heartbeats
   std::unique_ptr<cluster::Membership> membership_;
 
   mutable std::mutex snapshot_mu_;

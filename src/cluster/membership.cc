@@ -31,6 +31,7 @@ AgentInfo Membership::SelfRow(int64_t now_ms) const {
   row.agent_id = options_.agent_id;
   row.address = options_.address;
   row.zone = options_.zone;
+  row.node_id = options_.node_id;
   row.started_at_ms = started_at_ms_;
   row.last_heartbeat_ms = now_ms;
   return row;

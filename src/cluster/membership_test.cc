@@ -34,6 +34,7 @@ class MembershipTest : public ::testing::Test {
     o.agent_id = id;
     o.address = id + ".local:9092";
     o.zone = "zone-" + id;
+    o.node_id = static_cast<int32_t>(id.size()) * 10;
     return std::make_unique<Membership>(*store_, clock_, o);
   }
 
@@ -63,6 +64,7 @@ TEST_F(MembershipTest, HeartbeatWritesTheRowAndKeepsStartedAt) {
   EXPECT_EQ(row.agent_id, "a1");
   EXPECT_EQ(row.address, "a1.local:9092");
   EXPECT_EQ(row.zone, "zone-a1");
+  EXPECT_EQ(row.node_id, 20);
   EXPECT_EQ(row.started_at_ms, t0);
   EXPECT_EQ(row.last_heartbeat_ms, t0 + 1000);
 }
