@@ -375,6 +375,8 @@ class Workload:
         self.flush_s = max(1.0, deadline - time.monotonic() - 20)
         self.stop_producing.set()
         self.threads[0].join(self.flush_s + 5)
+        if self.fatal:
+            raise AssertionError("client failure: %s" % "; ".join(self.fatal))
         if self.threads[0].is_alive() or self.unflushed != 0:
             raise AssertionError("producer: records still undelivered at the time bound")
         while time.monotonic() < deadline and not self.fatal:

@@ -9,9 +9,11 @@ one s3rver; an idempotent producer and a one-member consumer group run throughou
      thing on waking).
   2. The other agent Y must take P over with a higher epoch (leases list and
      Metadata), and acknowledge records of P from a producer pinned to it.
-  3. X is resumed with SIGCONT: the queued Produce and fresh ones pinned to X's
-     address must all be refused (NOT_LEADER_OR_FOLLOWER or another error, never
-     success); X's log must say it lost P's lease (a fenced metadata write).
+  3. X is resumed with SIGCONT: the queued Produce must be refused
+     (NOT_LEADER_OR_FOLLOWER or another error), and so must five more sent to X
+     right after, unless X by then leads P again under a newer epoch (then the
+     record must lie in that epoch's offsets and be in the log); X's log must say
+     it lost P's lease (a fenced metadata write).
   4. After X rejoins (P goes back to it by hand-over), the log of P read back must
      run from offset 0 without gaps, hold every acknowledged record (both
      producers') at its acknowledged offset and none of the refused ones; P's
@@ -41,7 +43,7 @@ PARTITIONS = 4
 GROUP = "fenced-readers"
 TIMINGS = ["--lease-ms", "4000", "--cluster-agent-timeout-ms", "3000",
            "--cluster-heartbeat-interval-ms", "500", "--cluster-balance-interval-ms", "250"]
-PROBE_BASE = 10 ** 9  # record numbers of the pinned produces; never acknowledged
+PROBE_BASE = 10 ** 9  # record numbers of the raw produces sent to the deposed agent
 NOT_LEADER_OR_FOLLOWER = 6
 # Records a producer pinned to the new leader writes while the old one is paused. The
 # workload's idempotent producer cannot show the takeover: it keeps P's records until
@@ -60,13 +62,14 @@ def rendezvous_led(agents):
 
 
 def pinned_produce(conn, partition, n):
-    """One record "rec-n" to `partition` over `conn`; the error code, or the exception."""
+    """One record "rec-n" to `partition` over `conn`: (n, True, offset) if acknowledged,
+    else (n, False, the error code or the exception)."""
     try:
         err, base = conn.produce(TOPIC, partition, kafka_wire.record_batch(
             [(None, b"rec-%d" % n, [])]), acks=-1, timeout_ms=5000)
-        return err if err != 0 else "acknowledged at offset %d" % base
+        return (n, True, base) if err == 0 else (n, False, err)
     except (OSError, kafka_wire.ProtocolError) as e:
-        return "%s: %s" % (type(e).__name__, e)
+        return n, False, "%s: %s" % (type(e).__name__, e)
 
 
 def probe_after_resume(x, part, count, results):
@@ -75,8 +78,32 @@ def probe_after_resume(x, part, count, results):
             with kafka_wire.Connection("127.0.0.1", x.port, timeout=10) as c:
                 results.append(pinned_produce(c, part, PROBE_BASE + 1 + k))
         except OSError as e:
-            results.append("connect: %s" % e)
-        time.sleep(0.3)
+            results.append((PROBE_BASE + 1 + k, False, "connect: %s" % e))
+        time.sleep(0.1)
+
+
+def check_late_acks(cl, wl, part, answers, e1):
+    """A pinned produce X acknowledged after the resume is legitimate only at an offset
+    of an epoch above e1 (X holding P again); it then joins the records that must be
+    in the log. Returns the numbers of the refused ones."""
+    starts = {int(e): int(s) for e, s in cl.psql(
+        "select leader_epoch, start_offset from partition_epochs where topic = '%s' and "
+        "partition = %d" % (TOPIC, part))}
+    for n, ok, off in answers:
+        if not ok:
+            continue
+        if not any(e > e1 and s <= off for e, s in starts.items()):
+            raise AssertionError("the deposed agent acknowledged offset %d of partition %d, "
+                                 "below every epoch after %d (epoch starts %s)" %
+                                 (off, part, e1, sorted(starts.items())))
+        with wl.tally.lock:
+            other = wl.tally.by_offset.get((part, off))
+            if other is not None and other != n:
+                raise AssertionError("offset %d of partition %d acknowledged for records %d "
+                                     "and %d" % (off, part, other, n))
+            wl.tally.by_offset[(part, off)] = n
+            wl.tally.acked[n] = (part, off)
+    return {n for n, ok, _ in answers if not ok}
 
 
 def wait_takeover(cl, part, x, e0, deadline):
@@ -152,7 +179,7 @@ def produce_to(agent, part, first, count, tally):
     return offsets
 
 
-def check_log(wl, log, part):
+def check_log(wl, log, part, refused_numbers):
     """crash_test.check of every acknowledged record (ordering and duplicates are checked
     here, over the idempotent producer's records only), and none of the refused ones."""
     acked, recovered, lost, dup = crash_test.check(wl.tally, log, idempotence=False)
@@ -161,8 +188,7 @@ def check_log(wl, log, part):
         if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
             raise AssertionError("partition %d: the idempotent producer's records are out of "
                                  "order or duplicated" % p)
-    refused = [(p, o, n) for p, rows in log.items() for o, n in rows
-               if PROBE_BASE <= n < PINNED_BASE]
+    refused = [(p, o, n) for p, rows in log.items() for o, n in rows if n in refused_numbers]
     if refused:
         raise AssertionError("refused produces are in the log: %s" % refused)
     print("fencing: partition %d holds offsets 0..%d; records acknowledged %d recovered %d "
@@ -213,10 +239,9 @@ def scenario(cl, deadline):
     print("fencing: SIGCONT %s after %.2f s paused; pinned produces for partition %d got %s "
           "(%d = NOT_LEADER_OR_FOLLOWER)" % (x.agent_id, resumed_at - paused_at, part, answers,
                                             NOT_LEADER_OR_FOLLOWER), flush=True)
-    if len(answers) != 6 or any(isinstance(a, str) and a.startswith("acknowledged")
-                                for a in answers):
-        raise AssertionError("the fenced agent acknowledged (or did not answer) a produce: %s"
-                             % answers)
+    if len(answers) != 6 or answers[0][1]:
+        raise AssertionError("the produce queued at the paused agent was acknowledged, or not "
+                             "every produce was answered: %s" % answers)
     for line in wait_fenced_line(x, part, min(deadline, time.monotonic() + STEP_S))[:3]:
         print("fencing: %s log: %s" % (x.agent_id, line.strip()), flush=True)
 
@@ -230,7 +255,7 @@ def scenario(cl, deadline):
                                       PARTITIONS, deadline)
     if stored != log:
         raise AssertionError("the stored log differs from what the group read")
-    check_log(wl, stored, part)
+    check_log(wl, stored, part, check_late_acks(cl, wl, part, answers, e1))
     check_segments(cl, part)
 
 
