@@ -9,7 +9,10 @@
 
 Also: cluster_args(pg, s3, prefix), the backend flags of every cluster-mode agent
 (cluster_env.agent_args with the servers' addresses, so there is one list of them);
-desired_owner(), rendezvous hashing as docs/cluster.md §5 defines it.
+desired_owner(), rendezvous hashing as docs/cluster.md §5 defines it; Workload, an
+idempotent producer and a consumer group in threads; run(), a test's entry point
+(servers, watchdog, PASS/FAIL). With $SH_CLUSTER_LOG_DIR set, every agent's whole
+log is copied there at the end.
 
 Agents are tests/compat/harness.py Agents; kills and restarts are
 tests/crash/crash_test.py's (same data directory and port after a restart).
@@ -24,7 +27,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
-REPO = os.path.dirname(TESTS)
 for sub in ("compat", "crash", "support"):
     sys.path.insert(0, os.path.join(TESTS, sub))
 sys.path.insert(0, HERE)
