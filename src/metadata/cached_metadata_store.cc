@@ -161,4 +161,15 @@ Status CachedMetadataStore::RegisterSegment(const SegmentInfo& segment, int64_t 
   return st;
 }
 
+Result<PartitionLease> CachedMetadataStore::AcquireLease(const std::string& topic,
+                                                         int32_t partition,
+                                                         const std::string& agent_id,
+                                                         int64_t now_ms, int64_t ttl_ms) {
+  Result<PartitionLease> lease = inner().AcquireLease(topic, partition, agent_id, now_ms, ttl_ms);
+  // A new leader reads the sealed end right after: it must see the last
+  // leader's final seal, not an answer cached before it.
+  InvalidatePartition(topic, partition);
+  return lease;
+}
+
 }  // namespace sh

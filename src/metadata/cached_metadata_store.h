@@ -15,6 +15,8 @@
 //   partition writes: that partition and its topic's ListPartitions), even if
 //   the write failed. Writes made by other processes or other decorators are
 //   seen only after the TTL: that staleness is the price of the cache.
+//   AcquireLease drops the partition's entries too: a new leader must read
+//   the sealed end its predecessor left, never an older cached one.
 // - At most `capacity` entries; the least recently used goes first.
 //   capacity 0 or ttl_ms <= 0 disables caching (every call passes through).
 // - Everything else passes straight through, uncached: agents (heartbeats
@@ -61,6 +63,9 @@ class CachedMetadataStore final : public ForwardingMetadataStore {
   Status UpdateLogStartOffset(const std::string& topic, int32_t partition,
                               int64_t log_start_offset) override;
   Status RegisterSegment(const SegmentInfo& segment, int64_t leader_epoch) override;
+  Result<PartitionLease> AcquireLease(const std::string& topic, int32_t partition,
+                                      const std::string& agent_id, int64_t now_ms,
+                                      int64_t ttl_ms) override;
   std::string Describe() const override { return "cached(" + inner().Describe() + ")"; }
 
  private:

@@ -131,6 +131,16 @@ TEST_F(CachedMetadataStoreTest, ExpiredEntriesAreServedWhileTheStoreIsUnavailabl
   EXPECT_EQ(cache.GetTopic("a").status().code(), ErrorCode::kUnavailable);
 }
 
+TEST_F(CachedMetadataStoreTest, AcquiringALeaseDropsThePartitionsCachedHighWatermark) {
+  auto& cache = Cache();
+  ASSERT_EQ(cache.GetPartition("a", 0)->high_watermark, 0);
+  // The previous leader seals behind this cache's back, then lets the lease go.
+  ASSERT_TRUE(sqlite_->UpdateHighWatermark("a", 0, 55, 0).ok());
+  EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 0);  // cached
+  ASSERT_TRUE(cache.AcquireLease("a", 0, "agent-2", clock_.NowMs(), 8000).ok());
+  EXPECT_EQ(cache.GetPartition("a", 0)->high_watermark, 55);
+}
+
 TEST_F(CachedMetadataStoreTest, PartitionWritesInvalidateThatPartition) {
   auto& cache = Cache();
   ASSERT_TRUE(cache.GetPartition("a", 0).ok());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <tuple>
 
 #include "objstore/memory_object_store.h"
@@ -324,6 +325,47 @@ TEST(TakeoverRecovery, BadRequestsAreInvalidArgument) {
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(RecoverForTakeover(store, {Request({"", 0}, 1, 0)}).status().code(),
             ErrorCode::kInvalidArgument);
+}
+
+// Lists one more object than it holds: an object deleted between the LIST and
+// the GET, as WAL clean-up after a seal does while another agent takes over.
+class ListsAGhost final : public ObjectStore {
+ public:
+  explicit ListsAGhost(std::string ghost) : ghost_(std::move(ghost)) {}
+  Status Put(std::string_view key, ByteView data) override { return inner_.Put(key, data); }
+  Result<Bytes> Get(std::string_view key) override { return inner_.Get(key); }
+  Result<Bytes> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
+    return inner_.GetRange(key, offset, length);
+  }
+  Result<uint64_t> Size(std::string_view key) override { return inner_.Size(key); }
+  Status Delete(std::string_view key) override { return inner_.Delete(key); }
+  std::string Describe() const override { return "ghost"; }
+  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
+    SH_ASSIGN_OR_RETURN(std::vector<ObjectInfo> out, inner_.List(prefix));
+    if (ghost_.starts_with(prefix)) out.push_back({ghost_, 100});
+    std::sort(out.begin(), out.end(),
+              [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+    return out;
+  }
+
+ private:
+  MemoryObjectStore inner_;
+  std::string ghost_;
+};
+
+TEST(TakeoverRecovery, ObjectDeletedAfterListingIsSkipped) {
+  ListsAGhost store(WalObjectKey("A", 1));  // [90,100) was sealed and cleaned up
+  Put(store, "A", 2, {At(kT0, 100, 10, 5)});
+  auto log = RecoverForTakeover(store, {Request(kT0, 6, 100)});
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ExpectTail(*log, kT0, {{100, 109, 5}}, 110);
+}
+
+TEST(TakeoverRecovery, DeletedObjectThatWasNeededShowsAsAGap) {
+  ListsAGhost store(WalObjectKey("A", 2));  // [100,110) gone, though above the sealed end
+  Put(store, "A", 3, {At(kT0, 110, 5, 5)});
+  ExpectError(RecoverForTakeover(store, {Request(kT0, 6, 100)}), ErrorCode::kCorruption,
+              {"100"});
 }
 
 }  // namespace

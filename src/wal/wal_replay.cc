@@ -59,6 +59,14 @@ Status ReplayAgentWal(ObjectStore& store, const std::string& agent_id,
   for (size_t i = 0; i < objects.size(); ++i) {
     const WalObjectInfo& info = objects[i];
     Result<Bytes> bytes = store.Get(info.key);
+    if (!bytes.ok() && bytes.status().code() == ErrorCode::kNotFound) {
+      // Listed, then deleted: WAL clean-up removes an object only once
+      // segments registered before the caller read its sealed ends cover
+      // every entry in it (or its Put failed and nothing in it was
+      // acknowledged). Had it held anything needed, the gap check says so.
+      SH_LOG(INFO) << context << ": " << info.key << " was deleted after listing; skipped";
+      continue;
+    }
     if (!bytes.ok()) return bytes.status().WithContext(context + ": get " + info.key);
     WalDamage damage = WalDamage::kNone;
     Result<WalObject> obj = ParseWalObject(info.key, *bytes, &damage);

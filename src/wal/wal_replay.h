@@ -64,8 +64,10 @@ using WalObjectFn = std::function<Status(const WalObjectInfo& info, const WalObj
 // Gets and parses each of one agent's objects (sorted by sequence, as
 // ListWal returns them) and hands it to fn: one GET per object, one object in
 // memory at a time. A TORN object with the highest sequence is discarded with
-// a warning and its key stored in *discarded_key; any other damaged object,
-// a failed GET, or an error from fn is returned with the agent named.
+// a warning and its key stored in *discarded_key; an object listed but gone
+// by the time it is read (deleted by WAL clean-up after a seal) is skipped;
+// any other damaged object, a failed GET, or an error from fn is returned
+// with the agent named.
 Status ReplayAgentWal(ObjectStore& store, const std::string& agent_id,
                       const std::vector<WalObjectInfo>& objects, const WalObjectFn& fn,
                       std::optional<std::string>* discarded_key);
