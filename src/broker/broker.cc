@@ -45,6 +45,10 @@ Status Broker::Impl::RecoverAndOpenWal() {
   if (log->discarded_key) {
     SH_LOG(WARN) << "WAL recovery: discarded the torn final object " << *log->discarded_key
                  << " (its write was never acknowledged)";
+    // Gone before new objects follow it: after another crash it would be a
+    // torn object in the middle, which recovery must refuse. (Only a store
+    // whose writes are not atomic leaves one: a process killed mid-Put.)
+    LogIfError(store_.Delete(*log->discarded_key), "deleting the torn WAL object");
   }
   for (const wal::WalObjectSummary& s : log->objects) wal_index_.Add(s);
   OpenWalWriter(log->next_sequence());

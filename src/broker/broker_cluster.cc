@@ -98,9 +98,24 @@ std::vector<LedPartition> Broker::Impl::Led() {
   return out;
 }
 
+// The last object of this agent's previous run, if its Put was cut off by a
+// crash (a store whose writes are not atomic keeps such a prefix): nothing in
+// it was acknowledged, and once newer objects follow it, every takeover would
+// have to refuse it as a torn object in the middle.
+void Broker::Impl::DeleteIfTorn(const std::string& key) {
+  Result<Bytes> bytes = store_.Get(key);
+  if (!bytes.ok()) return;  // gone already, or unreadable: takeover will say
+  wal::WalDamage damage = wal::WalDamage::kNone;
+  if (wal::ParseWalObject(key, *bytes, &damage).ok() || damage != wal::WalDamage::kTorn) return;
+  SH_LOG(WARN) << "deleting this agent's torn final WAL object " << key
+               << " (its write was never acknowledged)";
+  LogIfError(store_.Delete(key), "deleting the torn WAL object");
+}
+
 Status Broker::Impl::OpenClusterWal() {
   Result<std::vector<wal::WalObjectInfo>> own = wal::ListWal(store_, options_.agent_id);
   if (!own.ok()) return own.status().WithContext("listing the WAL of agent " + options_.agent_id);
+  if (!own->empty()) DeleteIfTorn(own->back().key);
   OpenWalWriter(own->empty() ? 0 : own->back().sequence + 1);
   return Status::OK();
 }

@@ -350,6 +350,33 @@ TEST_F(ClusterTest, RestartedAgentRetakesItsLeaseWithTheSameEpoch) {
   EXPECT_EQ(again->Produce("t", 0, MakeBatch(1, 1)).status().code(), ErrorCode::kFenced);
 }
 
+TEST_F(ClusterTest, TornFinalObjectOfThePreviousRunIsDeletedAtStart) {
+  ExpectAllOk(a1_->Lead({{"t", 0}}), 1);
+  Produce(*a1_, 3, "r");
+  // The process dies inside a WAL Put that leaves a prefix behind.
+  view1_.TruncateNextPuts(1, 30, TornPut::kReportFailure);
+  view1_.FailAlways(ObjectOp::kDelete);
+  EXPECT_FALSE(a1_->Produce("t", 0, MakeBatch(1, 1)).ok());
+  view1_.FailAlways(ObjectOp::kPut);
+  auto listed = memory_.List("wal/a1/");
+  ASSERT_TRUE(listed.ok() && !listed->empty());
+  const std::string torn = listed->back().key;
+  auto again = Agent("a1", view2_);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(memory_.Size(torn).status().code(), ErrorCode::kNotFound) << torn;
+  ExpectAllOk(again->Lead({{"t", 0}}), 1);
+  Produce(*again, 2, "s");
+  EXPECT_EQ(Served(*again), acked_);
+  // Another crash and a takeover by a2: no torn object in the middle of a1's WAL.
+  view2_.FailAlways(ObjectOp::kPut);
+  view2_.FailAlways(ObjectOp::kDelete);
+  clock_.AdvanceMs(kLeaseMs + 1);
+  view1_.Reset();  // a2's view of the store
+  a2_ = Agent("a2", view1_);
+  ExpectAllOk(a2_->Lead({{"t", 0}}), 1);
+  EXPECT_EQ(Served(*a2_), acked_);
+}
+
 TEST_F(ClusterTest, OneDamagedPartitionDoesNotBlockTheOthers) {
   ExpectAllOk(a1_->Lead({{"t", 0}, {"t", 1}}), 2);
   Produce(*a1_, 2, "p0", 10, 0);  // one WAL object per produce (they run one at a time)

@@ -256,8 +256,14 @@ TEST_F(DurabilityTest, TornFinalWalObjectIsDiscarded) {
   store_.TruncateNextPuts(1, 60, TornPut::kReportFailure);
   store_.FailAlways(ObjectOp::kDelete);  // so the torn object stays
   EXPECT_FALSE(broker_->Produce("t", 0, MakeBatch(2, 2)).ok());
+  auto wal = second_.List("wal/");
+  ASSERT_TRUE(wal.ok() && !wal->empty());
+  const std::string torn = wal->back().key;
   CrashAndReopen();
   EXPECT_EQ(RecordOffsets("t"), (std::vector<int64_t>{0, 1}));
+  // Deleted, so that it is not a torn object in the middle of the WAL after
+  // the next crash (a store whose writes are not atomic can leave one).
+  EXPECT_EQ(second_.Size(torn).status().code(), ErrorCode::kNotFound) << torn;
   Result<ProduceResult> next = broker_->Produce("t", 0, MakeBatch(1, 3));
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(next->base_offset, 2);

@@ -247,6 +247,7 @@ class Broker::Impl {
   // Cluster-mode start-up: nothing is led yet, so nothing is replayed (Lead()
   // recovers each partition from every agent's WAL); the writer starts after
   // this agent's highest sequence, which is never reused.
+  void DeleteIfTorn(const std::string& key);
   Status OpenClusterWal();
 
   // Start-up (DESIGN §6 "Recovery"): rebuilds the tails from this agent's
