@@ -26,7 +26,6 @@ outcome, and how long produces took to succeed again after the restart.
 import argparse
 import os
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -91,17 +90,8 @@ def scenario(agent, name, dependency, deadline):
     probe_topic = "probe-" + name
     agent.create_topic(topic, PARTITIONS)
     agent.create_topic(probe_topic, 1)
-    tally = crash_test.Tally()
-    errors = []
-
-    def producer():
-        try:
-            crash_test.produce(agent.bootstrap, topic, RECORDS, PRODUCE_S, True, tally, deadline)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    t = threading.Thread(target=producer, daemon=True)
-    t.start()
+    run = crash_test.start_producer(agent.bootstrap, topic, RECORDS, PRODUCE_S, True, deadline)
+    tally = run.tally
     time.sleep(2.0)
     before = len(tally.acked)
     print("faults[%s]: stopping %s (%d acknowledged so far)" % (name, name, before), flush=True)
@@ -124,14 +114,7 @@ def scenario(agent, name, dependency, deadline):
     recovery = first_success_after(agent.bootstrap, probe_topic, deadline)
     print("faults[%s]: produce acknowledged again %.2f s after the restart" % (name, recovery),
           flush=True)
-    t.join(max(1.0, deadline - time.monotonic()))
-    if t.is_alive():
-        raise AssertionError("producer did not finish in time")
-    if errors:
-        raise errors[0]
-    if tally.failed:
-        raise AssertionError("%d record(s) failed delivery, e.g. %s" %
-                             (len(tally.failed), next(iter(tally.failed.items()))))
+    run.finish(deadline)
     acked, recovered, lost, dup = crash_test.check(
         tally, crash_test.consume_all(agent.bootstrap, topic, deadline), idempotence=True)
     print("faults[%s]: acknowledged %d recovered %d lost %d duplicated %d" %

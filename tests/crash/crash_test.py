@@ -180,22 +180,44 @@ def check(tally, log, idempotence, strict=True):
     return len(tally.acked), recovered, lost, duplicated
 
 
+class ProducerRun:
+    """produce() on a thread of its own; finish() waits and raises what went wrong."""
+
+    def __init__(self, bootstrap, topic, records, seconds, idempotence, deadline):
+        self.tally = Tally()
+        self.errors = []
+
+        def body():
+            try:
+                produce(bootstrap, topic, records, seconds, idempotence, self.tally, deadline)
+            except Exception as e:  # noqa: BLE001 - raised again by finish()
+                self.errors.append(e)
+
+        self.thread = threading.Thread(target=body, daemon=True)
+        self.thread.start()
+
+    def finish(self, deadline):
+        self.thread.join(max(1.0, deadline - time.monotonic()))
+        if self.thread.is_alive():
+            raise AssertionError("producer did not finish in time")
+        if self.errors:
+            raise self.errors[0]
+        if self.tally.failed:
+            raise AssertionError("%d record(s) failed delivery, e.g. %s" %
+                                 (len(self.tally.failed), next(iter(self.tally.failed.items()))))
+
+
+def start_producer(bootstrap, topic, records, seconds, idempotence, deadline):
+    return ProducerRun(bootstrap, topic, records, seconds, idempotence, deadline)
+
+
 def run_cycle(agent, topic, records, kills, idempotence, rng, deadline, strict=True,
               seconds=4.0):
     """Produces for about `seconds` while killing and restarting the agent `kills` times
     at random moments; returns check()'s counts."""
     agent.create_topic(topic, PARTITIONS)
-    tally = Tally()
-    errors = []
-
-    def producer():
-        try:
-            produce(agent.bootstrap, topic, records, seconds, idempotence, tally, deadline)
-        except Exception as e:  # noqa: BLE001 - reported by the main thread
-            errors.append(e)
-
-    t = threading.Thread(target=producer, daemon=True)
-    t.start()
+    run = start_producer(agent.bootstrap, topic, records, seconds, idempotence, deadline)
+    tally = run.tally
     started = time.monotonic()
     # Kill moments: random, inside the producing window.
     moments = sorted(rng.uniform(0.1, 0.9) * seconds for _ in range(kills))
@@ -206,14 +228,7 @@ def run_cycle(agent, topic, records, kills, idempotence, rng, deadline, strict=T
               len(tally.acked), flush=True)
         time.sleep(rng.uniform(0.0, 0.5))
         restart(agent)
-    t.join(max(1.0, deadline - time.monotonic()))
-    if t.is_alive():
-        raise AssertionError("producer did not finish in time")
-    if errors:
-        raise errors[0]
-    if tally.failed:
-        raise AssertionError("%d record(s) failed delivery, e.g. %s" %
-                             (len(tally.failed), next(iter(tally.failed.items()))))
+    run.finish(deadline)
     return check(tally, consume_all(agent.bootstrap, topic, deadline), idempotence, strict)
 
 
