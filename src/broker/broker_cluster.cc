@@ -37,6 +37,7 @@ std::vector<Status> Broker::Impl::Lead(const std::vector<PartitionKey>& partitio
       out[i] = c.status().WithContext("lease of " + PartitionLabel(topic, partition));
       continue;
     }
+    TakingOver(partitions[i], true);
     candidates.push_back(std::move(*c));
     where.push_back(i);
     settings.push_back(std::move(*st));
@@ -49,6 +50,7 @@ std::vector<Status> Broker::Impl::Lead(const std::vector<PartitionKey>& partitio
     const auto& [topic, partition] = candidates[k].request.tp;
     Status st = tails[k].ok() ? Install(candidates[k], settings[k], *tails[k]) : tails[k].status();
     out[where[k]] = st.WithContext("takeover of " + PartitionLabel(topic, partition));
+    TakingOver(candidates[k].request.tp, false);
   }
   for (const auto& [i, j] : repeats) out[i] = out[j];
   return out;

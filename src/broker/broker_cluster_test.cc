@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <thread>
 
 #include "broker/broker_test_util.h"
 
@@ -375,6 +376,19 @@ TEST_F(ClusterTest, TornFinalObjectOfThePreviousRunIsDeletedAtStart) {
   a2_ = Agent("a2", view1_);
   ExpectAllOk(a2_->Lead({{"t", 0}}), 1);
   EXPECT_EQ(Served(*a2_), acked_);
+}
+
+TEST_F(ClusterTest, RequestsDuringATakeoverWaitForItInsteadOfBeingRefused) {
+  // The WAL listing of the takeover is slow; a produce arrives meanwhile
+  // (another agent already names a1 as the leader).
+  view1_.SetDelay(ObjectOp::kList, 300ms);
+  auto lead = std::async(std::launch::async, [&] { return a1_->Lead({{"t", 0}}); });
+  std::this_thread::sleep_for(100ms);
+  Produce(*a1_, 2, "early");
+  ExpectAllOk(lead.get(), 1);
+  EXPECT_EQ(Served(*a1_), acked_);
+  // Not being taken over: refused at once.
+  EXPECT_EQ(a1_->Fetch("t", 1, 0, 100).status().code(), ErrorCode::kFenced);
 }
 
 TEST_F(ClusterTest, OneDamagedPartitionDoesNotBlockTheOthers) {

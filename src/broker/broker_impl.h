@@ -4,11 +4,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -82,6 +84,9 @@ class Broker::Impl {
       // Only what Lead() opened, and only while its lease deadline holds
       // (or a renewal now succeeds).
       target.leader = LedLeader(topic, partition);
+      if (!target.leader && AwaitTakeover(PartitionKey(topic, partition))) {
+        target.leader = LedLeader(topic, partition);
+      }
       if (!target.leader)
         return Status::Fenced(PartitionLabel(topic, partition) + " is not led by this agent");
       SH_RETURN_IF_ERROR(target.leader->CheckLease());
@@ -89,6 +94,30 @@ class Broker::Impl {
     }
     SH_ASSIGN_OR_RETURN(target.leader, LeaderFor(topic, partition, target.settings));
     return target;
+  }
+
+  // Requests that reach a partition while this agent takes it over (lease
+  // held, tail still being recovered) wait for the takeover instead of being
+  // refused: other agents already name this one as leader, and a refusal in
+  // the middle of a pipeline of idempotent produce requests would let a later
+  // one arrive first. Returns true if a takeover was waited for.
+  bool AwaitTakeover(const PartitionKey& key) {
+    std::unique_lock lock(takeover_mu_);
+    if (taking_over_.count(key) == 0) return false;
+    takeover_cv_.wait_for(lock, std::chrono::milliseconds(options_.lease_ms / 2),
+                          [&] { return taking_over_.count(key) == 0; });
+    return true;
+  }
+  void TakingOver(const PartitionKey& key, bool on) {
+    {
+      std::lock_guard lock(takeover_mu_);
+      if (on) {
+        taking_over_.insert(key);
+      } else {
+        taking_over_.erase(key);
+      }
+    }
+    if (!on) takeover_cv_.notify_all();
   }
 
   // The live leader of a partition, or null; never opens one.
@@ -285,6 +314,10 @@ class Broker::Impl {
 
   std::mutex mu_;
   std::map<PartitionKey, std::shared_ptr<Slot>> slots_;
+
+  std::mutex takeover_mu_;
+  std::condition_variable takeover_cv_;
+  std::set<PartitionKey> taking_over_;  // lease taken, tail not yet served
 
   std::mutex settings_mu_;
   std::map<std::string, std::pair<std::string, TopicSettings>> settings_;  // by topic
