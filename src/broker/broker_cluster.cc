@@ -43,8 +43,12 @@ std::vector<Status> Broker::Impl::Lead(const std::vector<PartitionKey>& partitio
     settings.push_back(std::move(*st));
   }
   std::vector<wal::WalObjectSummary> own;
+  std::map<std::string, wal::WalObjectSummary> known;  // what this process wrote or read
+  if (!candidates.empty()) {
+    for (wal::WalObjectSummary& s : wal_index_.Snapshot()) known[s.key] = std::move(s);
+  }
   std::vector<Result<wal::TakeoverTail>> tails =
-      RecoverTails(store_, candidates, options_.agent_id, &own);
+      RecoverTails(store_, candidates, options_.agent_id, &own, &known);
   for (wal::WalObjectSummary& o : own) wal_index_.Add(std::move(o));
   for (size_t k = 0; k < candidates.size(); ++k) {
     const auto& [topic, partition] = candidates[k].request.tp;

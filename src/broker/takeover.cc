@@ -44,12 +44,13 @@ Result<TakeoverCandidate> AcquireForTakeover(MetadataStore& metadata, const Cloc
 
 std::vector<Result<wal::TakeoverTail>> RecoverTails(
     ObjectStore& store, const std::vector<TakeoverCandidate>& candidates,
-    const std::string& agent_id, std::vector<wal::WalObjectSummary>* own_objects) {
+    const std::string& agent_id, std::vector<wal::WalObjectSummary>* own_objects,
+    const std::map<std::string, wal::WalObjectSummary>* known) {
   std::vector<Result<wal::TakeoverTail>> out;
   if (candidates.empty()) return out;
   std::vector<wal::TakeoverPartition> requests;
   for (const TakeoverCandidate& c : candidates) requests.push_back(c.request);
-  Result<wal::TakeoverLog> log = wal::RecoverForTakeover(store, requests);
+  Result<wal::TakeoverLog> log = wal::RecoverForTakeover(store, requests, known);
   if (log.ok()) {
     for (const TakeoverCandidate& c : candidates) {
       auto it = log->partitions.find(c.request.tp);
@@ -73,7 +74,7 @@ std::vector<Result<wal::TakeoverTail>> RecoverTails(
   SH_LOG(WARN) << "takeover recovery of " << candidates.size() << " partitions failed ("
                << log.status().ToString() << "); recovering them one by one";
   for (const TakeoverCandidate& c : candidates) {
-    Result<wal::TakeoverLog> one = wal::RecoverForTakeover(store, {c.request});
+    Result<wal::TakeoverLog> one = wal::RecoverForTakeover(store, {c.request}, known);
     if (!one.ok()) {
       out.push_back(one.status());
       continue;

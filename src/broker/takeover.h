@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,11 @@ Result<TakeoverCandidate> AcquireForTakeover(MetadataStore& metadata, const Cloc
 // partition's damage does not keep the others from being served; any other
 // error (the store's) is every partition's. own_objects gets the summaries of agent_id's WAL
 // objects read (for the broker's WAL index, so they are deleted once sealed).
+// known: the broker's own WAL objects it already knows the contents of
+// (wal::RecoverForTakeover skips those without a partition being taken over).
 std::vector<Result<wal::TakeoverTail>> RecoverTails(
     ObjectStore& store, const std::vector<TakeoverCandidate>& candidates,
-    const std::string& agent_id, std::vector<wal::WalObjectSummary>* own_objects);
+    const std::string& agent_id, std::vector<wal::WalObjectSummary>* own_objects,
+    const std::map<std::string, wal::WalObjectSummary>* known = nullptr);
 
 }  // namespace sh::broker

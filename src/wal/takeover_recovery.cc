@@ -126,8 +126,18 @@ Result<TakeoverTail> Takeover::Finish(const TopicPartition& tp, PartitionState& 
   return out;
 }
 
-Status RunTakeover(ObjectStore& store, Takeover& takeover, TakeoverLog* log) {
+Status RunTakeover(ObjectStore& store, Takeover& takeover,
+                   const std::map<std::string, WalObjectSummary>* known, TakeoverLog* log) {
   SH_ASSIGN_OR_RETURN(auto agents, ListAllWal(store));
+  auto skip = [&](const WalObjectInfo& info) {
+    if (known == nullptr) return false;
+    auto it = known->find(info.key);
+    if (it == known->end()) return false;
+    for (const auto& [tp, state] : takeover.states()) {
+      if (it->second.max_offset.count(tp) > 0) return false;
+    }
+    return true;
+  };
   for (const auto& [agent, infos] : agents) {
     std::optional<std::string> discarded;
     SH_RETURN_IF_ERROR(ReplayAgentWal(
@@ -135,7 +145,7 @@ Status RunTakeover(ObjectStore& store, Takeover& takeover, TakeoverLog* log) {
         [&](const WalObjectInfo& info, const WalObject& obj) {
           return takeover.TakeObject(agent, info, obj);
         },
-        &discarded));
+        &discarded, skip));
     if (discarded.has_value()) log->discarded_keys.push_back(std::move(*discarded));
   }
   for (auto& [tp, state] : takeover.states()) {
@@ -153,12 +163,13 @@ Status RunTakeover(ObjectStore& store, Takeover& takeover, TakeoverLog* log) {
 }  // namespace
 
 Result<TakeoverLog> RecoverForTakeover(ObjectStore& store,
-                                       const std::vector<TakeoverPartition>& partitions) {
+                                       const std::vector<TakeoverPartition>& partitions,
+                                       const std::map<std::string, WalObjectSummary>* known) {
   TakeoverLog log;
   if (partitions.empty()) return log;
   Takeover takeover;
   SH_RETURN_IF_ERROR(takeover.Init(partitions));
-  SH_RETURN_IF_ERROR(RunTakeover(store, takeover, &log).WithContext("takeover recovery"));
+  SH_RETURN_IF_ERROR(RunTakeover(store, takeover, known, &log).WithContext("takeover recovery"));
   return log;
 }
 

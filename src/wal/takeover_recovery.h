@@ -91,7 +91,12 @@ struct TakeoverLog {
 // topic, a negative partition or sealed end, an epoch below 1, or a partition
 // given twice; then Fenced, Corruption or the store's error as described
 // above. No partitions: an empty log, nothing read.
-Result<TakeoverLog> RecoverForTakeover(ObjectStore& store,
-                                       const std::vector<TakeoverPartition>& partitions);
+// known: objects whose contents the caller already knows (its own, written
+// by this process, from its WalIndex), by key. One of them whose summary
+// names none of the requested partitions is not read: a takeover then costs
+// GETs only for other agents' objects and the caller's own that matter.
+Result<TakeoverLog> RecoverForTakeover(
+    ObjectStore& store, const std::vector<TakeoverPartition>& partitions,
+    const std::map<std::string, WalObjectSummary>* known = nullptr);
 
 }  // namespace sh::wal

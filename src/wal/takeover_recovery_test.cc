@@ -364,8 +364,26 @@ TEST(TakeoverRecovery, ObjectDeletedAfterListingIsSkipped) {
 TEST(TakeoverRecovery, DeletedObjectThatWasNeededShowsAsAGap) {
   ListsAGhost store(WalObjectKey("A", 2));  // [100,110) gone, though above the sealed end
   Put(store, "A", 3, {At(kT0, 110, 5, 5)});
-  ExpectError(RecoverForTakeover(store, {Request(kT0, 6, 100)}), ErrorCode::kCorruption,
-              {"100"});
+  ExpectError(RecoverForTakeover(store, {Request(kT0, 6, 100)}), ErrorCode::kCorruption, {"100"});
+}
+
+TEST(TakeoverRecovery, KnownObjectsWithoutTheRequestedPartitionsAreNotRead) {
+  MemoryObjectStore store;
+  Put(store, "A", 1, {At(kT0, 100, 10, 5)});
+  // The taker's own object, known to hold only another partition; its bytes
+  // are garbage, so reading it would fail the takeover.
+  const std::string own = WalObjectKey("B", 7);
+  ASSERT_TRUE(store.Put(own, Bytes(100, 0x5a)).ok());
+  std::map<std::string, WalObjectSummary> known;
+  known[own].key = own;
+  known[own].sequence = 7;
+  known[own].max_offset[TopicPartition{"other", 3}] = 41;
+  auto log = RecoverForTakeover(store, {Request(kT0, 6, 100)}, &known);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ExpectTail(*log, kT0, {{100, 109, 5}}, 110);
+  // Known to hold the partition: read, and its damage is reported.
+  known[own].max_offset[kT0] = 120;
+  EXPECT_FALSE(RecoverForTakeover(store, {Request(kT0, 6, 100)}, &known).ok());
 }
 
 }  // namespace

@@ -54,10 +54,11 @@ WalObjectSummary SummarizeObject(const WalObjectInfo& info, const WalObject& obj
 
 Status ReplayAgentWal(ObjectStore& store, const std::string& agent_id,
                       const std::vector<WalObjectInfo>& objects, const WalObjectFn& fn,
-                      std::optional<std::string>* discarded_key) {
+                      std::optional<std::string>* discarded_key, const SkipObjectFn& skip) {
   const std::string context = "wal recovery of agent " + agent_id;
   for (size_t i = 0; i < objects.size(); ++i) {
     const WalObjectInfo& info = objects[i];
+    if (skip && skip(info)) continue;
     Result<Bytes> bytes = store.Get(info.key);
     if (!bytes.ok() && bytes.status().code() == ErrorCode::kNotFound) {
       // Listed, then deleted: WAL clean-up removes an object only once

@@ -68,9 +68,11 @@ using WalObjectFn = std::function<Status(const WalObjectInfo& info, const WalObj
 // by the time it is read (deleted by WAL clean-up after a seal) is skipped;
 // any other damaged object, a failed GET, or an error from fn is returned
 // with the agent named.
+// skip, if given, names objects not to read at all (their contents are known).
+using SkipObjectFn = std::function<bool(const WalObjectInfo&)>;
 Status ReplayAgentWal(ObjectStore& store, const std::string& agent_id,
                       const std::vector<WalObjectInfo>& objects, const WalObjectFn& fn,
-                      std::optional<std::string>* discarded_key);
+                      std::optional<std::string>* discarded_key, const SkipObjectFn& skip = {});
 
 // One partition's batches at or above its sealed end, under the
 // single-agent rules: first copy at a base offset kept, later copies must be
