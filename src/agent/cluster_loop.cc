@@ -13,17 +13,6 @@ namespace sh::agent {
 
 namespace {
 
-cluster::MembershipOptions MembershipOptionsFor(const ClusterLoopOptions& o) {
-  cluster::MembershipOptions m;
-  m.agent_id = o.agent_id;
-  m.address = o.address;
-  m.zone = o.zone;
-  m.node_id = o.node_id;
-  m.heartbeat_interval_ms = o.heartbeat_interval_ms;
-  m.agent_timeout_ms = o.agent_timeout_ms;
-  return m;
-}
-
 std::string Describe(const std::vector<AgentInfo>& live) {
   std::ostringstream out;
   for (size_t i = 0; i < live.size(); ++i) {
@@ -38,23 +27,24 @@ Result<std::unique_ptr<ClusterLoop>> ClusterLoop::Create(ClusterLoopOptions opti
                                                          MetadataStore& metadata,
                                                          broker::Broker& broker,
                                                          const Clock& clock) {
-  SH_RETURN_IF_ERROR(cluster::ValidateMembershipOptions(MembershipOptionsFor(options)));
-  if (options.node_id < 0) {
-    return Status::InvalidArgument("agent " + options.agent_id + ": node id " +
-                                   std::to_string(options.node_id) + " is negative");
+  SH_RETURN_IF_ERROR(cluster::ValidateMembershipOptions(options.membership));
+  if (options.membership.node_id < 0) {
+    return Status::InvalidArgument("agent " + options.membership.agent_id + ": node id " +
+                                   std::to_string(options.membership.node_id) + " is negative");
   }
   std::string host;
   uint16_t port = 0;
-  Status address = ParseHostPort(options.address, &host, &port);
-  if (!address.ok()) return address.WithContext("advertised address of " + options.agent_id);
+  Status address = ParseHostPort(options.membership.address, &host, &port);
+  if (!address.ok())
+    return address.WithContext("advertised address of " + options.membership.agent_id);
   if (options.balance_interval_ms <= 0 || options.lease_ms <= 0) {
     return Status::InvalidArgument("cluster.balance_interval_ms and lease.ms must be positive");
   }
   if (!broker.options().cluster_mode) {
     return Status::InvalidArgument("the cluster loop needs a broker in cluster mode");
   }
-  if (options.agent_timeout_ms >= options.lease_ms) {
-    SH_LOG(WARN) << "cluster: agent timeout " << options.agent_timeout_ms
+  if (options.membership.agent_timeout_ms >= options.lease_ms) {
+    SH_LOG(WARN) << "cluster: agent timeout " << options.membership.agent_timeout_ms
                  << " ms is not below lease.ms " << options.lease_ms
                  << " ms: a dead agent's partitions wait for the timeout (docs/cluster.md §4)";
   }
@@ -64,8 +54,7 @@ Result<std::unique_ptr<ClusterLoop>> ClusterLoop::Create(ClusterLoopOptions opti
 ClusterLoop::ClusterLoop(ClusterLoopOptions options, MetadataStore& metadata,
                          broker::Broker& broker, const Clock& clock)
     : options_(std::move(options)), metadata_(metadata), broker_(broker), clock_(clock) {
-  membership_ =
-      std::make_unique<cluster::Membership>(metadata_, clock_, MembershipOptionsFor(options_));
+  membership_ = std::make_unique<cluster::Membership>(metadata_, clock_, options_.membership);
   // Until the first pass: no broker, no leader, no coordinator.
   snapshot_ = std::make_shared<const ClusterSnapshot>();
 }
@@ -74,14 +63,16 @@ ClusterLoop::~ClusterLoop() { Stop(); }
 
 Status ClusterLoop::CheckNodeIdUnique() {
   auto rows = metadata_.ListAgents();
-  if (!rows.ok()) return rows.status().WithContext("check node id of agent " + options_.agent_id);
+  if (!rows.ok())
+    return rows.status().WithContext("check node id of agent " + options_.membership.agent_id);
   int64_t now = clock_.NowMs();
   for (const AgentInfo& row : *rows) {
-    if (row.agent_id == options_.agent_id || row.node_id != options_.node_id) continue;
-    if (now - row.last_heartbeat_ms >= options_.agent_timeout_ms) continue;  // gone
-    return Status::AlreadyExists("node id " + std::to_string(options_.node_id) +
+    if (row.agent_id == options_.membership.agent_id || row.node_id != options_.membership.node_id)
+      continue;
+    if (now - row.last_heartbeat_ms >= options_.membership.agent_timeout_ms) continue;  // gone
+    return Status::AlreadyExists("node id " + std::to_string(options_.membership.node_id) +
                                  " is already used by live agent " + row.agent_id + " (" +
-                                 row.address + "); agent " + options_.agent_id +
+                                 row.address + "); agent " + options_.membership.agent_id +
                                  " needs its own agent.node_id");
   }
   return Status::OK();
@@ -112,7 +103,7 @@ void ClusterLoop::Stop() {
 Status ClusterLoop::Leave() {
   Status st = membership_->Leave();
   if (st.ok()) {
-    SH_LOG(INFO) << "cluster: agent " << options_.agent_id << " left the cluster";
+    SH_LOG(INFO) << "cluster: agent " << options_.membership.agent_id << " left the cluster";
   }
   return st;
 }
@@ -158,7 +149,7 @@ Result<PassResult> ClusterLoop::RunOnce() {
   if (!leases.ok()) return LogPassError(leases.status().WithContext("list leases"));
 
   cluster::BalancerInput input;
-  input.self = options_.agent_id;
+  input.self = options_.membership.agent_id;
   for (const AgentInfo& agent : *live) input.live_agents.push_back(agent.agent_id);
   input.partitions = std::move(*partitions);
   input.leases = *leases;

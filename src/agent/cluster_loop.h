@@ -42,12 +42,9 @@
 namespace sh::agent {
 
 struct ClusterLoopOptions {
-  std::string agent_id;
-  int32_t node_id = 0;  // Kafka broker id, unique among live agents
-  std::string address;  // advertised HOST:PORT for Kafka clients
-  std::string zone;     // Metadata rack; "" for none
-  int64_t heartbeat_interval_ms = 1000;
-  int64_t agent_timeout_ms = 6000;
+  // Agent id, advertised HOST:PORT, zone (Metadata rack), node id (Kafka
+  // broker id, unique among live agents, >= 0 here) and heartbeat timings.
+  cluster::MembershipOptions membership;
   int64_t balance_interval_ms = 500;
   int64_t lease_ms = 8000;  // ttl the broker acquires with (balancer renewal timing)
 };
@@ -102,7 +99,7 @@ class ClusterLoop final : public kafka::ClusterView {
   std::shared_ptr<const ClusterSnapshot> snapshot() const;
 
   // kafka::ClusterView.
-  int32_t self_node_id() const override { return options_.node_id; }
+  int32_t self_node_id() const override { return options_.membership.node_id; }
   std::vector<kafka::BrokerNode> Brokers() const override;
   kafka::PartitionLeadership Leader(const std::string& topic, int32_t partition) const override;
   std::optional<int32_t> CoordinatorFor(const std::string& group_id) const override;

@@ -60,10 +60,10 @@ class ClusterLoopTest : public testing::Test {
   static ClusterLoopOptions Options(const std::string& id, int32_t node, const std::string& address,
                                     const std::string& zone) {
     ClusterLoopOptions o;
-    o.agent_id = id;
-    o.node_id = node;
-    o.address = address;
-    o.zone = zone;
+    o.membership.agent_id = id;
+    o.membership.node_id = node;
+    o.membership.address = address;
+    o.membership.zone = zone;
     return o;
   }
 
@@ -281,7 +281,7 @@ TEST_F(ClusterLoopTest, BadOptionsAreRefused) {
   bad(Options("a9", 9, "no-port", ""), *b1_);
   bad(Options("", 9, "127.0.0.1:9", ""), *b1_);
   ClusterLoopOptions slow = Options("a9", 9, "127.0.0.1:9", "");
-  slow.agent_timeout_ms = slow.heartbeat_interval_ms;
+  slow.membership.agent_timeout_ms = slow.membership.heartbeat_interval_ms;
   bad(slow, *b1_);
   broker::BrokerOptions embedded;
   auto single = broker::Broker::Open(embedded, *metadata_, objects_, clock_);

@@ -154,12 +154,12 @@ int OpenBackends(const AgentConfig& config, Backends* out) {
 
 ClusterLoopOptions ClusterLoopOptionsFor(const AgentConfig& c) {
   ClusterLoopOptions o;
-  o.agent_id = c.agent_id;
-  o.node_id = static_cast<int32_t>(c.node_id);
-  o.address = c.advertised();
-  o.zone = c.agent_zone;
-  o.heartbeat_interval_ms = c.cluster_heartbeat_interval_ms;
-  o.agent_timeout_ms = c.cluster_agent_timeout_ms;
+  o.membership.agent_id = c.agent_id;
+  o.membership.node_id = static_cast<int32_t>(c.node_id);
+  o.membership.address = c.advertised();
+  o.membership.zone = c.agent_zone;
+  o.membership.heartbeat_interval_ms = c.cluster_heartbeat_interval_ms;
+  o.membership.agent_timeout_ms = c.cluster_agent_timeout_ms;
   o.balance_interval_ms = c.cluster_balance_interval_ms;
   o.lease_ms = c.lease_ms;
   return o;
