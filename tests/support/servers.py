@@ -76,7 +76,27 @@ def postgres_bindir():
     return os.path.dirname(found[-1])
 
 
-class Postgres:
+class _TempServer:
+    """A server whose data lives in self.tmp: close() stops it (halt()) and
+    removes the directory; a context manager that starts and closes it."""
+
+    def halt(self):
+        self.stop()
+
+    def close(self):
+        try:
+            self.halt()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Postgres(_TempServer):
     """A PostgreSQL server of its own in a temporary directory."""
 
     def __init__(self, port=None):
@@ -128,20 +148,11 @@ class Postgres:
         except OSError:
             return ""
 
-    def close(self):
-        try:
-            self.stop("immediate")
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
+    def halt(self):
+        self.stop("immediate")
 
 
-class S3Server:
+class S3Server(_TempServer):
     """s3rver serving a temporary directory, with one bucket."""
 
     def __init__(self, port=None, bucket=S3_BUCKET):
@@ -193,19 +204,6 @@ class S3Server:
                     if key.startswith(prefix):
                         keys.append(key)
         return sorted(keys)
-
-    def close(self):
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
-
 
 def run(args):
     started = []
