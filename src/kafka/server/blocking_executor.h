@@ -6,6 +6,9 @@
 // The coroutine is suspended while fn runs on a worker and resumes on its own
 // executor afterwards. fn's captures must outlive the co_await (capturing
 // locals of the awaiting coroutine by reference is fine: its frame lives on).
+// The work guard that keeps that executor's context alive moves into the
+// completion, so it is released on the executor's thread: a worker never
+// touches a context that may already be destroyed.
 #pragma once
 
 #include <asio.hpp>
@@ -37,12 +40,15 @@ class BlockingExecutor {
         if constexpr (std::is_void_v<R>) {
           fn();
           auto ex = work.get_executor();
-          asio::dispatch(ex, [handler = std::move(handler)]() mutable { std::move(handler)(); });
+          asio::dispatch(ex, [handler = std::move(handler), work = std::move(work)]() mutable {
+            std::move(handler)();
+          });
         } else {
           std::optional<R> result;
           result.emplace(fn());
           auto ex = work.get_executor();
-          asio::dispatch(ex, [handler = std::move(handler), r = std::move(*result)]() mutable {
+          asio::dispatch(ex, [handler = std::move(handler), work = std::move(work),
+                              r = std::move(*result)]() mutable {
             std::move(handler)(std::move(r));
           });
         }

@@ -21,13 +21,21 @@ template <typename T, typename Start>
 asio::awaitable<T> AwaitCallback(Start start) {
   auto initiate = [&start](auto handler) {
     auto executor = asio::get_associated_executor(handler);
-    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    // Keeps the executor's context running while the answer is outstanding.
-    auto work = std::make_shared<decltype(asio::make_work_guard(executor))>(
-        asio::make_work_guard(executor));
-    start(std::function<void(T)>([shared, executor, work](T result) {
-      asio::post(executor, [shared, work, result = std::move(result)]() mutable {
-        std::move (*shared)(std::move(result));
+    // The handler and the work guard that keeps the executor's context
+    // running while the answer is outstanding. Both move into the posted
+    // completion, so the guard is released on the executor's thread, never
+    // on the caller's after the context may be gone.
+    using Handler = decltype(handler);
+    using Work = decltype(asio::make_work_guard(executor));
+    struct Pending {
+      Handler handler;
+      Work work;
+    };
+    auto pending =
+        std::make_shared<Pending>(Pending{std::move(handler), asio::make_work_guard(executor)});
+    start(std::function<void(T)>([pending, executor](T result) {
+      asio::post(executor, [p = std::move(*pending), result = std::move(result)]() mutable {
+        std::move(p.handler)(std::move(result));
       });
     }));
   };

@@ -77,10 +77,11 @@ class PendingProduce {
     topics_[t].partition_responses[p] = std::move(response);
     if (--remaining_ > 0) return;
     lock.unlock();
+    // The work guard travels with the completion: released on the
+    // executor's thread, never here after the context may be gone.
     auto ex = work_.get_executor();
-    asio::dispatch(ex, [h = std::move(handler_), r = std::move(topics_)]() mutable {
-      std::move(h)(std::move(r));
-    });
+    asio::dispatch(ex, [work = std::move(work_), h = std::move(handler_),
+                        r = std::move(topics_)]() mutable { std::move(h)(std::move(r)); });
   }
 
  private:
