@@ -112,6 +112,7 @@ Status Broker::Impl::Maintain(bool force_retention) {
     LogIfError(s, what);
     if (first.ok() && !s.ok()) first = s;
   };
+  if (retention_due && !options_.cluster_mode) note(OpenForRetention(), "retention");
   for (const std::shared_ptr<PartitionLeader>& leader : Leaders()) {
     if (leader->retired()) continue;
     note(leader->MaybeRenewLease(), "lease renewal");
@@ -137,6 +138,38 @@ Status Broker::Impl::Maintain(bool force_retention) {
   }
   RetryFailedWal();
   DeleteCoveredWal();
+  return first;
+}
+
+// Retention applies to every partition of the log, not only to those read or
+// written since the agent started: in embedded mode this agent owns them all,
+// so each partition of a topic with a time or size limit is opened (once;
+// it stays open) when it has segments. In cluster mode the leases decide and
+// every partition is open on the agent that leads it.
+Status Broker::Impl::OpenForRetention() {
+  SH_ASSIGN_OR_RETURN(std::vector<TopicInfo> topics, metadata_.ListTopics());
+  Status first;
+  for (const TopicInfo& info : topics) {
+    Result<TopicSettings> settings = SettingsFor(info);
+    if (!settings.ok()) continue;  // the loop in Maintain reports bad configs of open ones
+    if (!settings->retention_enabled ||
+        (settings->retention_ms < 0 && settings->retention_bytes < 0)) {
+      continue;
+    }
+    for (int32_t p = 0; p < info.partition_count; ++p) {
+      {
+        std::shared_ptr<Slot> slot = SlotFor(PartitionKey(info.name, p));
+        std::lock_guard lock(slot->mu);
+        if (LiveLeader(slot->leader)) continue;
+      }
+      Result<std::vector<SegmentInfo>> segments = metadata_.ListSegments(info.name, p);
+      Status opened = !segments.ok()      ? segments.status()
+                      : segments->empty() ? Status::OK()
+                                          : LeaderFor(info.name, p, *settings).status();
+      // A topic deleted meanwhile has nothing left to trim.
+      if (!opened.ok() && opened.code() != ErrorCode::kNotFound && first.ok()) first = opened;
+    }
+  }
   return first;
 }
 

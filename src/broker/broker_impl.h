@@ -292,6 +292,7 @@ class Broker::Impl {
   void RetryFailedWal();
 
   Status Maintain(bool force_retention);
+  Status OpenForRetention();
 
   void Loop();
 

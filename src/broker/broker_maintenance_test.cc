@@ -89,6 +89,27 @@ TEST_F(BrokerTest, RetentionByTimeDeletesOldestSegmentsAndObjects) {
   EXPECT_TRUE(memory_.List("topics/t/")->empty());
 }
 
+TEST_F(BrokerTest, RetentionReachesPartitionsNotUsedSinceStart) {
+  OpenBroker();
+  CreateTopic("t", 1, {{"segment.bytes", "1024"}, {"retention.ms", "10000"}});
+  CreateTopic("keep", 1, {{"segment.bytes", "1024"}, {"retention.ms", "-1"}});
+  int64_t now = clock_.NowMs();
+  ProduceSegments(*broker_, {now, now});
+  ASSERT_TRUE(broker_->Produce("keep", 0, MakeBatch(4, now, 0, 400)).ok());
+  ASSERT_TRUE(broker_->SealFullTails().ok());
+  ASSERT_EQ(Segments("t").size(), 2u);
+  ASSERT_EQ(Segments("keep").size(), 1u);
+  // A restart, and no client touches either topic again.
+  broker_.reset();
+  OpenBroker();
+  clock_.AdvanceMs(10001);
+  ASSERT_TRUE(broker_->RunMaintenance().ok());
+  EXPECT_TRUE(Segments("t").empty());
+  EXPECT_EQ(metadata_->GetPartition("t", 0)->log_start_offset, 8);
+  EXPECT_TRUE(memory_.List("topics/t/")->empty());
+  EXPECT_EQ(Segments("keep").size(), 1u);
+}
+
 TEST_F(BrokerTest, RetentionByBytesKeepsAtLeastTheLimit) {
   OpenBroker();
   CreateTopic("t", 1, {{"segment.bytes", "1024"}});
