@@ -256,6 +256,39 @@ TEST_P(MetadataConformanceTest, CommitFetchAndDeleteOffsets) {
   EXPECT_EQ(store().CommitOffsets({{"", "t", 0, 1, "", 0}}).code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_P(MetadataConformanceTest, OffsetsKeepTheirLeaderEpoch) {
+  CommittedOffset with_epoch{"g", "orders", 0, 100, "m", 5000};
+  with_epoch.leader_epoch = 7;
+  CommittedOffset unknown{"g", "orders", 1, 20, "", 5000};  // epoch left at its default
+  CommittedOffset zero{"g", "orders", 2, 3, "", 5000};
+  zero.leader_epoch = 0;
+  ASSERT_TRUE(store().CommitOffsets({with_epoch, unknown, zero}).ok());
+  auto offsets = store().FetchOffsets("g");
+  ASSERT_TRUE(offsets.ok()) << offsets.status().ToString();
+  ASSERT_EQ(offsets->size(), 3u);
+  EXPECT_EQ((*offsets)[0].leader_epoch, 7);
+  EXPECT_EQ((*offsets)[0].offset, 100);
+  EXPECT_EQ((*offsets)[1].leader_epoch, -1);
+  EXPECT_EQ((*offsets)[2].leader_epoch, 0);
+
+  // A later commit replaces the epoch with its own, known or not.
+  with_epoch.offset = 150;
+  with_epoch.leader_epoch = 9;
+  unknown.leader_epoch = 2'000'000'000;
+  ASSERT_TRUE(store().CommitOffsets({with_epoch, unknown}).ok());
+  offsets = store().FetchOffsets("g");
+  ASSERT_TRUE(offsets.ok());
+  EXPECT_EQ((*offsets)[0].leader_epoch, 9);
+  EXPECT_EQ((*offsets)[1].leader_epoch, 2'000'000'000);
+  with_epoch.leader_epoch = -1;
+  ASSERT_TRUE(store().CommitOffsets({with_epoch}).ok());
+  offsets = store().FetchOffsets("g");
+  ASSERT_TRUE(offsets.ok());
+  EXPECT_EQ((*offsets)[0].leader_epoch, -1);
+  EXPECT_EQ((*offsets)[0].offset, 150);
+  EXPECT_EQ((*offsets)[2].leader_epoch, 0);  // untouched
+}
+
 // ---- agents ----
 
 TEST_P(MetadataConformanceTest, AgentsUpsertListRemove) {

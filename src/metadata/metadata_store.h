@@ -68,6 +68,10 @@ struct CommittedOffset {
   int64_t offset = 0;
   std::string metadata;
   int64_t committed_at_ms = 0;
+  // The leader epoch of the record at offset - 1 as the committing consumer
+  // saw it (OffsetCommit v6+), returned by OffsetFetch v5+ so the consumer can
+  // validate the restored position (KIP-320); -1 if unknown.
+  int32_t leader_epoch = -1;
 };
 
 struct AgentInfo {

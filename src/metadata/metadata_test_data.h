@@ -63,4 +63,32 @@ inline void ExpectVersionOneRowsUpgraded(MetadataStore& store) {
   EXPECT_EQ(store.ListEpochStarts("t", 0)->at(1), 5);
 }
 
+// A committed offset as schema versions 1 and 2 wrote it (no leader epoch),
+// for the upgrade tests of version 3.
+inline const std::vector<std::string>& OffsetRowsBeforeEpochs() {
+  static const std::vector<std::string>* rows = new std::vector<std::string>{
+      "INSERT INTO consumer_groups VALUES ('g', 'consumer', 'Empty', 1)",
+      "INSERT INTO consumer_offsets VALUES ('g', 't', 0, 4, 'md', 3)",
+  };
+  return *rows;
+}
+
+// Checks that a store opened on OffsetRowsBeforeEpochs() kept the offset,
+// reads its epoch as unknown (-1), and stores epochs from then on.
+inline void ExpectOffsetRowsUpgraded(MetadataStore& store) {
+  auto offsets = store.FetchOffsets("g");
+  ASSERT_TRUE(offsets.ok()) << offsets.status().ToString();
+  ASSERT_EQ(offsets->size(), 1u);
+  EXPECT_EQ((*offsets)[0].offset, 4);
+  EXPECT_EQ((*offsets)[0].metadata, "md");
+  EXPECT_EQ((*offsets)[0].committed_at_ms, 3);
+  EXPECT_EQ((*offsets)[0].leader_epoch, -1);  // the column's default for rows of before
+  CommittedOffset next{"g", "t", 0, 9, "", 10};
+  next.leader_epoch = 4;
+  ASSERT_TRUE(store.CommitOffsets({next}).ok());
+  offsets = store.FetchOffsets("g");
+  ASSERT_TRUE(offsets.ok() && offsets->size() == 1u);
+  EXPECT_EQ((*offsets)[0].leader_epoch, 4);
+}
+
 }  // namespace sh::metadata_test

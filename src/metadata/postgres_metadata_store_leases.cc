@@ -89,16 +89,18 @@ Status PostgresMetadataStore::CommitOffsets(const std::vector<CommittedOffset>& 
                                   "ON CONFLICT (group_id) DO NOTHING",
                                   {o.group_id, now})
                            .status());
-    SH_RETURN_IF_ERROR(conn->Exec(what,
-                                  "INSERT INTO consumer_offsets (group_id, topic, partition, "
-                                  "committed_offset, metadata, committed_at) VALUES "
-                                  "($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id, topic, "
-                                  "partition) DO UPDATE SET committed_offset = "
-                                  "EXCLUDED.committed_offset, metadata = EXCLUDED.metadata, "
-                                  "committed_at = EXCLUDED.committed_at",
-                                  {o.group_id, o.topic, o.partition, o.offset, o.metadata,
-                                   o.committed_at_ms != 0 ? o.committed_at_ms : now})
-                           .status());
+    SH_RETURN_IF_ERROR(
+        conn->Exec(what,
+                   "INSERT INTO consumer_offsets (group_id, topic, partition, "
+                   "committed_offset, metadata, committed_at, leader_epoch) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (group_id, "
+                   "topic, partition) DO UPDATE SET committed_offset = "
+                   "EXCLUDED.committed_offset, metadata = EXCLUDED.metadata, "
+                   "committed_at = EXCLUDED.committed_at, "
+                   "leader_epoch = EXCLUDED.leader_epoch",
+                   {o.group_id, o.topic, o.partition, o.offset, o.metadata,
+                    o.committed_at_ms != 0 ? o.committed_at_ms : now, o.leader_epoch})
+            .status());
   }
   return conn->Commit("commit offsets");
 }
@@ -109,14 +111,15 @@ Result<std::vector<CommittedOffset>> PostgresMetadataStore::FetchOffsets(
   SH_ASSIGN_OR_RETURN(auto conn, pool_->Acquire(what));
   SH_ASSIGN_OR_RETURN(auto res, conn->Exec(what,
                                            "SELECT group_id, topic, partition, committed_offset, "
-                                           "metadata, committed_at FROM consumer_offsets WHERE "
+                                           "metadata, committed_at, leader_epoch FROM "
+                                           "consumer_offsets WHERE "
                                            "group_id = $1 ORDER BY topic, partition",
                                            {group_id}));
   std::vector<CommittedOffset> out;
   for (int i = 0; i < res.rows(); ++i) {
-    out.push_back(CommittedOffset{res.Text(i, 0), res.Text(i, 1),
-                                  static_cast<int32_t>(res.Int(i, 2)), res.Int(i, 3),
-                                  res.Text(i, 4), res.Int(i, 5)});
+    out.push_back(CommittedOffset{
+        res.Text(i, 0), res.Text(i, 1), static_cast<int32_t>(res.Int(i, 2)), res.Int(i, 3),
+        res.Text(i, 4), res.Int(i, 5), static_cast<int32_t>(res.Int(i, 6))});
   }
   return out;
 }

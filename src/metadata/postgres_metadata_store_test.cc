@@ -64,28 +64,51 @@ TEST(PostgresMetadataStoreTest, ConcurrentOpensApplyMigrationsOnce) {
             PostgresMigrations().size());
 }
 
+// Writes schema as a StreamHouse of the given schema version left it,
+// holding rows (SQL of that version).
+void CreateAtVersion(const std::string& schema, size_t version,
+                     const std::vector<std::string>& rows) {
+  RawSession db;
+  ASSERT_TRUE(db.ok());
+  db.Query("CREATE SCHEMA " + schema);
+  db.Query("SET search_path TO " + schema);
+  db.Query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT)");
+  for (size_t v = 1; v <= version; ++v) {
+    db.Query("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 1)");
+    // One statement per call: a parameterised call runs a single command.
+    const std::string& script = PostgresMigrations()[v - 1];
+    for (size_t from = 0, semi; (semi = script.find(';', from)) != std::string::npos;
+         from = semi + 1) {
+      db.Query(script.substr(from, semi - from));
+    }
+  }
+  for (const auto& row : rows) db.Query(row);
+}
+
 TEST(PostgresMetadataStoreTest, UpgradesAVersionOneSchema) {
   const std::string schema = FreshSchema("upgrade");
-  {
-    RawSession db;
-    ASSERT_TRUE(db.ok());
-    db.Query("CREATE SCHEMA " + schema);
-    db.Query("SET search_path TO " + schema);
-    db.Query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT)");
-    db.Query("INSERT INTO schema_migrations VALUES (1, 1)");
-    // One statement per call: a parameterised call runs a single command.
-    const std::string& v1 = PostgresMigrations()[0];
-    for (size_t from = 0, semi; (semi = v1.find(';', from)) != std::string::npos; from = semi + 1) {
-      db.Query(v1.substr(from, semi - from));
-    }
-    for (const auto& row : metadata_test::VersionOneRows()) db.Query(row);
-  }
+  std::vector<std::string> rows = metadata_test::VersionOneRows();
+  for (const auto& row : metadata_test::OffsetRowsBeforeEpochs()) rows.push_back(row);
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(schema, 1, rows));
   auto store = OpenOrNull(Options(schema));
   ASSERT_NE(store, nullptr);
   RawSession db;
   EXPECT_EQ(db.One("SELECT max(version) FROM " + schema + ".schema_migrations"),
             std::to_string(PostgresMigrations().size()));
   metadata_test::ExpectVersionOneRowsUpgraded(*store);
+  metadata_test::ExpectOffsetRowsUpgraded(*store);
+}
+
+TEST(PostgresMetadataStoreTest, UpgradesAVersionTwoSchema) {
+  ASSERT_GE(PostgresMigrations().size(), 3u);
+  const std::string schema = FreshSchema("upgrade2");
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(schema, 2, metadata_test::OffsetRowsBeforeEpochs()));
+  auto store = OpenOrNull(Options(schema));
+  ASSERT_NE(store, nullptr);
+  RawSession db;
+  EXPECT_EQ(db.Query("SELECT version FROM " + schema + ".schema_migrations").size(),
+            PostgresMigrations().size());
+  metadata_test::ExpectOffsetRowsUpgraded(*store);
 }
 
 TEST(PostgresMetadataStoreTest, ConcurrentAcquireLeaseHasOneWinner) {

@@ -96,6 +96,12 @@ CREATE TABLE partition_epochs (
 ALTER TABLE agents ADD COLUMN node_id INTEGER NOT NULL DEFAULT -1;
 )sql";
 
+// Version 3: the leader epoch committed with each offset (KIP-320); -1, as
+// for offsets committed before, when unknown.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE consumer_offsets ADD COLUMN leader_epoch INTEGER NOT NULL DEFAULT -1;
+)sql";
+
 Result<int64_t> MaxVersion(PgConnection& conn) {
   SH_ASSIGN_OR_RETURN(
       auto res,
@@ -152,7 +158,7 @@ Status ApplyLocked(PgConnection& conn, const std::string& schema, int64_t now_ms
 
 const std::vector<std::string>& PostgresMigrations() {
   static const std::vector<std::string>* migrations =
-      new std::vector<std::string>{kSchemaV1, kSchemaV2};
+      new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3};
   return *migrations;
 }
 

@@ -99,12 +99,14 @@ Status SqliteMetadataStore::CommitOffsets(const std::vector<CommittedOffset>& of
     SH_ASSIGN_OR_RETURN(
         auto stmt,
         conn_->Prepare("INSERT INTO consumer_offsets (group_id, topic, partition, "
-                       "committed_offset, metadata, committed_at) VALUES (?, ?, ?, ?, ?, ?) "
+                       "committed_offset, metadata, committed_at, leader_epoch) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (group_id, topic, partition) DO UPDATE SET "
                        "committed_offset = excluded.committed_offset, "
-                       "metadata = excluded.metadata, committed_at = excluded.committed_at"));
+                       "metadata = excluded.metadata, committed_at = excluded.committed_at, "
+                       "leader_epoch = excluded.leader_epoch"));
     stmt->Bind(o.group_id).Bind(o.topic).Bind(o.partition).Bind(o.offset).Bind(o.metadata);
-    stmt->Bind(o.committed_at_ms != 0 ? o.committed_at_ms : now);
+    stmt->Bind(o.committed_at_ms != 0 ? o.committed_at_ms : now).Bind(o.leader_epoch);
     Status st = stmt->Run();
     if (!st.ok()) {
       return st.WithContext("commit offset of group " + o.group_id + " " +
@@ -117,10 +119,11 @@ Status SqliteMetadataStore::CommitOffsets(const std::vector<CommittedOffset>& of
 Result<std::vector<CommittedOffset>> SqliteMetadataStore::FetchOffsets(
     const std::string& group_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  SH_ASSIGN_OR_RETURN(auto stmt, conn_->Prepare("SELECT group_id, topic, partition, "
-                                                "committed_offset, metadata, committed_at "
-                                                "FROM consumer_offsets WHERE group_id = ? "
-                                                "ORDER BY topic, partition"));
+  SH_ASSIGN_OR_RETURN(auto stmt,
+                      conn_->Prepare("SELECT group_id, topic, partition, "
+                                     "committed_offset, metadata, committed_at, "
+                                     "leader_epoch FROM consumer_offsets WHERE group_id = ? "
+                                     "ORDER BY topic, partition"));
   stmt->Bind(group_id);
   std::vector<CommittedOffset> out;
   while (true) {
@@ -133,6 +136,7 @@ Result<std::vector<CommittedOffset>> SqliteMetadataStore::FetchOffsets(
     o.offset = stmt->Int(3);
     o.metadata = stmt->Text(4);
     o.committed_at_ms = stmt->Int(5);
+    o.leader_epoch = static_cast<int32_t>(stmt->Int(6));
     out.push_back(std::move(o));
   }
 }

@@ -119,26 +119,48 @@ TEST_F(SqliteMetadataStoreTest, RefusesSchemaNewerThanTheBinary) {
   EXPECT_NE(store.status().message().find("999"), std::string::npos);
 }
 
-TEST_F(SqliteMetadataStoreTest, UpgradesAVersionOneDatabase) {
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    std::string v1 =
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-        "applied_at INTEGER NOT NULL); INSERT INTO schema_migrations VALUES (1, 1);" +
-        SqliteMigrations()[0];
-    for (const auto& row : metadata_test::VersionOneRows()) v1 += row + ";";
-    char* error = nullptr;
-    int rc = sqlite3_exec(db, v1.c_str(), nullptr, nullptr, &error);
-    std::string message = error != nullptr ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
+// Writes a database as a StreamHouse of the given schema version left it,
+// holding rows (SQL of that version).
+void CreateAtVersion(const std::string& path, size_t version,
+                     const std::vector<std::string>& rows) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string sql =
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+      "applied_at INTEGER NOT NULL);";
+  for (size_t v = 1; v <= version; ++v) {
+    sql += "INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 1);" +
+           SqliteMigrations()[v - 1];
   }
+  for (const auto& row : rows) sql += row + ";";
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+TEST_F(SqliteMetadataStoreTest, UpgradesAVersionOneDatabase) {
+  std::vector<std::string> rows = metadata_test::VersionOneRows();
+  for (const auto& row : metadata_test::OffsetRowsBeforeEpochs()) rows.push_back(row);
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(path_, 1, rows));
   auto store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->SchemaVersion(), static_cast<int64_t>(SqliteMigrations().size()));
   metadata_test::ExpectVersionOneRowsUpgraded(*store);
+  metadata_test::ExpectOffsetRowsUpgraded(*store);
+}
+
+TEST_F(SqliteMetadataStoreTest, UpgradesAVersionTwoDatabase) {
+  ASSERT_GE(SqliteMigrations().size(), 3u);
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(path_, 2, metadata_test::OffsetRowsBeforeEpochs()));
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), static_cast<int64_t>(SqliteMigrations().size()));
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM schema_migrations"),
+            static_cast<int64_t>(SqliteMigrations().size()));
+  metadata_test::ExpectOffsetRowsUpgraded(*store);
 }
 
 TEST_F(SqliteMetadataStoreTest, DataPersistsAcrossReopen) {

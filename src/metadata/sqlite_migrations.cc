@@ -97,6 +97,12 @@ CREATE TABLE partition_epochs (
 ALTER TABLE agents ADD COLUMN node_id INTEGER NOT NULL DEFAULT -1;
 )sql";
 
+// Version 3: the leader epoch committed with each offset (KIP-320); -1, as
+// for offsets committed before, when unknown.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE consumer_offsets ADD COLUMN leader_epoch INTEGER NOT NULL DEFAULT -1;
+)sql";
+
 Status EnsureMigrationsTable(SqliteConnection& conn) {
   return conn.Exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -130,7 +136,7 @@ Status ApplyOne(SqliteConnection& conn, int64_t version, const std::string& scri
 
 const std::vector<std::string>& SqliteMigrations() {
   static const std::vector<std::string>* migrations =
-      new std::vector<std::string>{kSchemaV1, kSchemaV2};
+      new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3};
   return *migrations;
 }
 

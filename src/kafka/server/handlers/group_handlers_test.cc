@@ -239,6 +239,58 @@ TEST_F(GroupHandlersTest, CommitAndFetchOffsetsWithMetadata) {
   EXPECT_TRUE(m.groups[1].topics.empty());
 }
 
+TEST_F(GroupHandlersTest, CommittedOffsetsKeepTheirLeaderEpoch) {
+  OffsetCommitRequest commit;
+  commit.group_id = "epochs";
+  commit.topics = {{"orders", {{0, 42, 5, -1, "m"}, {1, 7, -1, -1, ""}}}};
+  auto resp = Call<OffsetCommitResponse>(commit, 8);
+  ASSERT_EQ(resp.topics.at(0).partitions.size(), 2u);
+  EXPECT_EQ(resp.topics[0].partitions[0].error_code, 0);
+  EXPECT_EQ(resp.topics[0].partitions[1].error_code, 0);
+
+  OffsetFetchRequest multi;
+  multi.groups = {{"epochs", std::nullopt, -1,
+                   std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>{{"orders", {0, 1}}}}};
+  auto m = Call<OffsetFetchResponse>(multi, 8);
+  ASSERT_EQ(m.groups.size(), 1u);
+  ASSERT_EQ(m.groups[0].topics.size(), 1u);
+  ASSERT_EQ(m.groups[0].topics[0].partitions.size(), 2u);
+  EXPECT_EQ(m.groups[0].topics[0].partitions[0].committed_offset, 42);
+  EXPECT_EQ(m.groups[0].topics[0].partitions[0].committed_leader_epoch, 5);
+  EXPECT_EQ(m.groups[0].topics[0].partitions[1].committed_leader_epoch, -1);
+
+  OffsetFetchRequest single;  // v5-v7 carry the epoch too
+  single.group_id = "epochs";
+  single.topics = std::vector<OffsetFetchRequest::OffsetFetchRequestTopic>{{"orders", {0}}};
+  for (int16_t v : {5, 7}) {
+    auto f = Call<OffsetFetchResponse>(single, v);
+    ASSERT_EQ(f.topics.at(0).partitions.size(), 1u);
+    EXPECT_EQ(f.topics[0].partitions[0].committed_leader_epoch, 5) << "v" << v;
+  }
+  single.topics = std::nullopt;  // everything committed
+  auto all = Call<OffsetFetchResponse>(single, 6);
+  ASSERT_EQ(all.topics.at(0).partitions.size(), 2u);
+  EXPECT_EQ(all.topics[0].partitions[0].committed_leader_epoch, 5);
+
+  // v5 has no epoch field: the epoch set here is not sent, and the commit
+  // replaces the stored one with unknown.
+  commit.topics = {{"orders", {{0, 50, 9, -1, ""}}}};
+  EXPECT_EQ(Call<OffsetCommitResponse>(commit, 5).topics.at(0).partitions.at(0).error_code, 0);
+  m = Call<OffsetFetchResponse>(multi, 8);
+  ASSERT_EQ(m.groups.at(0).topics.at(0).partitions.size(), 2u);
+  EXPECT_EQ(m.groups[0].topics[0].partitions[0].committed_offset, 50);
+  EXPECT_EQ(m.groups[0].topics[0].partitions[0].committed_leader_epoch, -1);
+  // The store holds what was answered.
+  auto stored = store_->FetchOffsets("epochs");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->at(0).leader_epoch, -1);
+  commit.topics = {{"orders", {{1, 8, 3, -1, ""}}}};
+  EXPECT_EQ(Call<OffsetCommitResponse>(commit, 6).topics.at(0).partitions.at(0).error_code, 0);
+  stored = store_->FetchOffsets("epochs");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->at(1).leader_epoch, 3);
+}
+
 TEST_F(GroupHandlersTest, StandaloneCommitNeedsNoMembership) {
   OffsetCommitRequest commit;
   commit.group_id = "simple";

@@ -49,8 +49,9 @@ Response Commit(MetadataStore& store, int64_t now_ms, const OffsetCommitRequest&
       } else if (metadata.size() > kMaxMetadataBytes) {
         error = Code(KafkaError::kOffsetMetadataTooLarge);
       } else {
-        offsets.push_back(
-            {req.group_id, t.name, p.partition_index, p.committed_offset, metadata, now_ms});
+        // committed_leader_epoch is -1 in versions before 6, which lack it.
+        offsets.push_back({req.group_id, t.name, p.partition_index, p.committed_offset, metadata,
+                           now_ms, p.committed_leader_epoch});
         written.push_back(&error);
       }
     }

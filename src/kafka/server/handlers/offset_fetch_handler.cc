@@ -23,6 +23,7 @@ struct PartitionAnswer {
   int64_t offset = -1;
   std::string metadata;
   KafkaError error = KafkaError::kNone;
+  int32_t leader_epoch = -1;  // as committed; sent in v5+
 };
 
 struct GroupAnswer {
@@ -63,7 +64,8 @@ GroupAnswer FetchGroup(MetadataStore& store, const std::string& group_id,
       if (out.topics.empty() || out.topics.back().first != key.first) {
         out.topics.emplace_back(key.first, std::vector<PartitionAnswer>{});
       }
-      out.topics.back().second.push_back({key.second, o->offset, o->metadata});
+      out.topics.back().second.push_back(
+          {key.second, o->offset, o->metadata, KafkaError::kNone, o->leader_epoch});
     }
     return out;
   }
@@ -74,7 +76,8 @@ GroupAnswer FetchGroup(MetadataStore& store, const std::string& group_id,
       if (it == by_partition.end()) {
         answers.push_back({p, -1, ""});  // nothing committed
       } else {
-        answers.push_back({p, it->second->offset, it->second->metadata});
+        const CommittedOffset& o = *it->second;
+        answers.push_back({p, o.offset, o.metadata, KafkaError::kNone, o.leader_epoch});
       }
     }
     out.topics.emplace_back(topic, std::move(answers));
@@ -100,6 +103,7 @@ std::vector<TopicT> ToWire(const GroupAnswer& answer) {
       PartitionT wire;
       wire.partition_index = p.partition;
       wire.committed_offset = p.offset;
+      wire.committed_leader_epoch = p.leader_epoch;
       wire.metadata = p.metadata;
       wire.error_code = Code(p.error);
       t.partitions.push_back(std::move(wire));
