@@ -197,6 +197,43 @@ TEST_F(CoreHandlersTest, LongPollIsWokenByNewRecords) {
   EXPECT_EQ(data.high_watermark, 2);
 }
 
+TEST_F(CoreHandlersTest, LongPollAbandonedWithItsContextLeavesNoListener) {
+  // A server that stops destroys its io_context with long polls parked in it.
+  // Their listeners must go with them: records produced afterwards must not
+  // reach a waiter of a destroyed context (AddressSanitizer reports it).
+  FetchRequest req;
+  req.max_wait_ms = 60'000;
+  req.min_bytes = 1;
+  req.max_bytes = 1 << 20;
+  FetchRequest::FetchPartition p;
+  p.partition = 2;
+  p.fetch_offset = 0;
+  p.partition_max_bytes = 1 << 20;
+  req.topics.push_back({"t", {}, {p}});
+  ByteWriter w;
+  ASSERT_TRUE(req.Encode(w, 12).ok());
+  Bytes body = w.Take();
+  RequestHeader header;
+  header.request_api_key = FetchRequest::kApiKey;
+  header.request_api_version = 12;
+  RequestContext ctx{header, body, "127.0.0.1:1", blocking_, nullptr};
+  bool finished = false;
+  {
+    asio::io_context io;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          (void)co_await fetch_->Handle(ctx);
+          finished = true;
+        },
+        asio::detached);
+    io.run_for(std::chrono::milliseconds(300));  // parked, waiting for data
+  }
+  EXPECT_FALSE(finished);
+  ASSERT_TRUE(broker_->Produce("t", 2, Batch(2)).ok());
+  EXPECT_EQ(Fetch(2, 0).high_watermark, 2);
+}
+
 TEST_F(CoreHandlersTest, MetadataListsTopicsAndCreatesOnRequest) {
   MetadataRequest all;
   all.topics = std::nullopt;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <vector>
 
 #include "kafka/protocol/generated/fetch.h"
 #include "kafka/server/blocking_executor.h"
@@ -22,6 +24,26 @@ struct Waiter {
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer timer;
   bool woken = false;  // guarded by strand
+};
+
+// The data listeners of one request, removed when the request's frame goes,
+// also when the frame is destroyed without resuming (a server stopping): a
+// listener left behind would hold the waiter and post to a context that may
+// no longer exist.
+class Listeners {
+ public:
+  explicit Listeners(broker::Broker& broker) : broker_(broker) {}
+  ~Listeners() {
+    for (uint64_t id : ids_) broker_.RemoveDataListener(id);
+  }
+  Listeners(const Listeners&) = delete;
+  Listeners& operator=(const Listeners&) = delete;
+
+  void Add(uint64_t id) { ids_.push_back(id); }
+
+ private:
+  broker::Broker& broker_;
+  std::vector<uint64_t> ids_;
 };
 
 asio::awaitable<void> WaitForData(std::shared_ptr<Waiter> waiter,
@@ -115,11 +137,11 @@ asio::awaitable<Result<std::optional<Bytes>>> FetchHandler::Handle(RequestContex
   // Listeners are registered before the first read, so records appended
   // between that read and the wait still wake it.
   auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
-  std::vector<uint64_t> listeners;
+  Listeners listeners(broker_);
   if (req.max_wait_ms > 0) {
     for (const auto& t : req.topics) {
       for (const auto& p : t.partitions) {
-        listeners.push_back(broker_.AddDataListener(t.topic, p.partition, [waiter] {
+        listeners.Add(broker_.AddDataListener(t.topic, p.partition, [waiter] {
           asio::post(waiter->strand, [waiter] {
             waiter->woken = true;
             waiter->timer.cancel();
@@ -141,7 +163,6 @@ asio::awaitable<Result<std::optional<Bytes>>> FetchHandler::Handle(RequestContex
     if (any_error) break;  // errors are answered at once, as Kafka does
     co_await asio::co_spawn(waiter->strand, WaitForData(waiter, deadline), asio::use_awaitable);
   }
-  for (uint64_t id : listeners) broker_.RemoveDataListener(id);
   resp.session_id = 0;
   co_return EncodeResponse(ctx, resp);
 }
