@@ -114,6 +114,10 @@ const std::vector<Setting>& Settings() {
        1ll << 30},
       {"wal.put_timeout_ms", &C::wal_put_timeout_ms,
        "A WAL object write slower than this fails its produce requests (retriable).", 1, kMaxInt32},
+      {"wal.sweep_interval_ms", &C::wal_sweep_interval_ms,
+       "Cluster mode: how often the first live agent deletes the WAL objects of departed "
+       "agents that sealed segments cover.",
+       1000, kMaxInt64},
       {"retention.ms", &C::retention_ms, "Default retention.ms; -1 keeps data forever.", -1,
        kMaxInt64},
       {"retention.bytes", &C::retention_bytes,

@@ -54,6 +54,7 @@ struct AgentConfig {
   int64_t wal_flush_interval_ms = 0;
   int64_t wal_max_bytes = 8ll << 20;
   int64_t wal_put_timeout_ms = 10'000;
+  int64_t wal_sweep_interval_ms = 60'000;  // cluster mode (docs/cluster.md)
   int64_t retention_ms = 7ll * 24 * 3600 * 1000;
   int64_t retention_bytes = -1;
   int64_t cache_bytes = 256ll << 20;

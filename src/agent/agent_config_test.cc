@@ -188,6 +188,13 @@ TEST(AgentConfigTest, BadValuesNameKeyAndSource) {
   EXPECT_NE(Error({"--config", broken.path()}).find(broken.path()), std::string::npos);
 }
 
+TEST(AgentConfigTest, WalSweepInterval) {
+  EXPECT_EQ(Load({}).wal_sweep_interval_ms, 60'000);
+  EXPECT_EQ(Load({"--wal-sweep-interval-ms=5000"}).wal_sweep_interval_ms, 5'000);
+  EXPECT_NE(Error({"--wal-sweep-interval-ms=999"}).find("wal.sweep_interval_ms"),
+            std::string::npos);
+}
+
 TEST(AgentConfigTest, UnknownKeysAreErrors) {
   EXPECT_NE(Error({"--kafka-lisen", "x"}).find("--kafka-lisen"), std::string::npos);
   EXPECT_NE(Error({"stray"}).find("stray"), std::string::npos);

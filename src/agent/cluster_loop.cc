@@ -37,8 +37,10 @@ Result<std::unique_ptr<ClusterLoop>> ClusterLoop::Create(ClusterLoopOptions opti
   Status address = ParseHostPort(options.membership.address, &host, &port);
   if (!address.ok())
     return address.WithContext("advertised address of " + options.membership.agent_id);
-  if (options.balance_interval_ms <= 0 || options.lease_ms <= 0) {
-    return Status::InvalidArgument("cluster.balance_interval_ms and lease.ms must be positive");
+  if (options.balance_interval_ms <= 0 || options.lease_ms <= 0 ||
+      options.wal_sweep_interval_ms <= 0) {
+    return Status::InvalidArgument(
+        "cluster.balance_interval_ms, lease.ms and wal.sweep_interval_ms must be positive");
   }
   if (!broker.options().cluster_mode) {
     return Status::InvalidArgument("the cluster loop needs a broker in cluster mode");
@@ -87,7 +89,11 @@ Status ClusterLoop::Start() {
   std::lock_guard lock(thread_mu_);
   if (thread_.joinable()) return Status::OK();
   stopping_ = false;
-  thread_ = std::thread([this] { ThreadMain(); });
+  // Each logs its own errors.
+  thread_ =
+      std::thread([this] { RunEvery(options_.balance_interval_ms, [this] { (void)RunOnce(); }); });
+  sweep_thread_ = std::thread(
+      [this] { RunEvery(options_.wal_sweep_interval_ms, [this] { (void)SweepOnce(); }); });
   return Status::OK();
 }
 
@@ -98,6 +104,7 @@ void ClusterLoop::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (sweep_thread_.joinable()) sweep_thread_.join();  // waits for a sweep under way
 }
 
 Status ClusterLoop::Leave() {
@@ -108,17 +115,36 @@ Status ClusterLoop::Leave() {
   return st;
 }
 
-void ClusterLoop::ThreadMain() {
+void ClusterLoop::RunEvery(int64_t interval_ms, const std::function<void()>& work) {
   std::unique_lock lock(thread_mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.balance_interval_ms),
-                   [this] { return stopping_; });
+    wake_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    auto pass = RunOnce();  // logs its own errors
-    (void)pass;
+    work();
     lock.lock();
   }
+}
+
+Result<bool> ClusterLoop::SweepOnce() {
+  std::lock_guard lock(sweep_mu_);
+  std::shared_ptr<const ClusterSnapshot> snap = snapshot();
+  // live_agent_ids is sorted. A stale snapshot may make two agents sweep at
+  // once: harmless, as deleting a covered object twice is fine (NotFound
+  // counts as deleted), and only covered objects are ever deleted.
+  if (snap->live_agent_ids.empty() || snap->live_agent_ids.front() != options_.membership.agent_id)
+    return false;
+  std::set<std::string> live(snap->live_agent_ids.begin(), snap->live_agent_ids.end());
+  Status st = broker_.SweepDepartedWal(live);
+  if (!st.ok()) {
+    if (st.ToString() != last_sweep_error_) {
+      last_sweep_error_ = st.ToString();
+      SH_LOG(WARN) << "cluster: " << last_sweep_error_;
+    }
+    return st;
+  }
+  last_sweep_error_.clear();
+  return true;
 }
 
 Result<std::vector<cluster::TopicPartition>> ClusterLoop::AllPartitions() {

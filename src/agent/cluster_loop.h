@@ -7,8 +7,14 @@
 // publishes an immutable snapshot of the cluster that the Kafka handlers
 // read through the ClusterView interface without touching the database.
 //
+// Every wal_sweep_interval_ms the live agent whose id sorts first also
+// sweeps the WAL objects of departed agents (Broker::SweepDepartedWal,
+// docs/cluster.md "WAL objects of departed agents"), on a thread of its own:
+// a sweep may GET many objects, and the passes (heartbeats, takeovers) must
+// not wait for it.
+//
 // Threads: Start() runs one pass on the caller's thread, then starts the
-// loop's own thread; the ClusterView methods may be called from any thread
+// loop's own thread and the sweep thread; the ClusterView methods may be called from any thread
 // and never block (they copy a shared_ptr under a mutex). Errors of a pass
 // are logged and the pass is retried on the next interval; nothing a pass
 // meets crashes the agent.
@@ -21,6 +27,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,7 +53,8 @@ struct ClusterLoopOptions {
   // broker id, unique among live agents, >= 0 here) and heartbeat timings.
   cluster::MembershipOptions membership;
   int64_t balance_interval_ms = 500;
-  int64_t lease_ms = 8000;  // ttl the broker acquires with (balancer renewal timing)
+  int64_t lease_ms = 8000;                 // ttl the broker acquires with (balancer renewal timing)
+  int64_t wal_sweep_interval_ms = 60'000;  // departed agents' WAL sweep period (> 0)
 };
 
 // The cluster as one pass saw it. Immutable once published.
@@ -93,6 +101,14 @@ class ClusterLoop final : public kafka::ClusterView {
   // and logged, not returned.
   Result<PassResult> RunOnce();
 
+  // The departed agents' WAL sweep, if this agent is the sweeper: the first
+  // by id of the live agents of the last published snapshot (so normally one
+  // agent sweeps). Returns false, having done nothing, if it is not (also
+  // before the first pass); the broker's error if the sweep met one (logged
+  // unless it repeats the previous one). The sweep thread calls it every
+  // wal_sweep_interval_ms; tests call it directly.
+  Result<bool> SweepOnce();
+
   // The node id clash check of Start(), on its own.
   Status CheckNodeIdUnique();
 
@@ -117,7 +133,8 @@ class ClusterLoop final : public kafka::ClusterView {
   void LogFailure(const std::string& message);
   // Logs st unless it repeats the previous error; returns it. REQUIRES: pass_mu_ held.
   Status LogPassError(Status st);
-  void ThreadMain();
+  // Calls work every interval_ms until Stop(). For the loop's threads.
+  void RunEvery(int64_t interval_ms, const std::function<void()>& work);
 
   const ClusterLoopOptions options_;
   MetadataStore& metadata_;
@@ -138,6 +155,10 @@ class ClusterLoop final : public kafka::ClusterView {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
+  std::thread sweep_thread_;
+
+  std::mutex sweep_mu_;           // one sweep at a time (thread vs. tests)
+  std::string last_sweep_error_;  // guarded by sweep_mu_
 };
 
 }  // namespace sh::agent

@@ -6,11 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "cluster/rendezvous.h"
 #include "metadata/sqlite_metadata_store.h"
+#include "objstore/faulty_object_store.h"
 #include "objstore/memory_object_store.h"
+#include "records/record_batch.h"
+#include "wal/wal_format.h"
 
 namespace sh::agent {
 namespace {
@@ -44,7 +49,7 @@ class ClusterLoopTest : public testing::Test {
     b2_.reset();
   }
 
-  std::unique_ptr<broker::Broker> OpenBroker(const std::string& id) {
+  std::unique_ptr<broker::Broker> OpenBroker(const std::string& id, ObjectStore* store = nullptr) {
     broker::BrokerOptions o;
     o.agent_id = id;
     o.cluster_mode = true;
@@ -52,9 +57,38 @@ class ClusterLoopTest : public testing::Test {
     o.lease_safety_margin_ms = 1000;
     o.flush_ms = 1'000'000'000;
     o.retention_ms = -1;
-    auto b = broker::Broker::Open(o, *metadata_, objects_, clock_);
+    auto b = broker::Broker::Open(o, *metadata_, store ? *store : objects_, clock_);
     EXPECT_TRUE(b.ok()) << b.status().ToString();
     return b.ok() ? std::move(b).value() : nullptr;
+  }
+
+  size_t WalObjects(const std::string& agent) {
+    auto listed = objects_.List(wal::WalPrefix(agent));
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    return listed.ok() ? listed->size() : 0;
+  }
+
+  // Agent a0 (no loop: never live) leads t/0, writes two WAL objects, then
+  // hands t/0 back (sealing both) but cannot delete them: it left right
+  // after sealing. The older of the two is for a sweep to delete.
+  void LeaveWalOfDepartedAgent() {
+    view0_ = std::make_unique<FaultyObjectStore>(objects_);
+    auto b0 = OpenBroker("a0", view0_.get());
+    ASSERT_TRUE(b0);
+    std::vector<Status> led = b0->Lead({{"t", 0}});
+    ASSERT_TRUE(led.size() == 1 && led[0].ok()) << led[0].ToString();
+    view0_->FailAlways(ObjectOp::kDelete);
+    for (int i = 0; i < 2; ++i) {
+      records::BatchBuilder batch{records::BatchOptions{}};
+      batch.Add(std::nullopt, "v" + std::to_string(i), 1000, {});
+      auto bytes = batch.Build();
+      ASSERT_TRUE(bytes.ok());
+      auto r = b0->Produce("t", 0, *bytes);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+    }
+    ASSERT_TRUE(b0->HandOver("t", 0).ok());
+    ASSERT_TRUE(b0->Stop().ok());
+    ASSERT_EQ(WalObjects("a0"), 2u);
   }
 
   static ClusterLoopOptions Options(const std::string& id, int32_t node, const std::string& address,
@@ -117,6 +151,7 @@ class ClusterLoopTest : public testing::Test {
   ManualClock clock_;
   std::unique_ptr<SqliteMetadataStore> metadata_;
   MemoryObjectStore objects_;
+  std::unique_ptr<FaultyObjectStore> view0_;
   std::unique_ptr<broker::Broker> b1_, b2_;
   std::unique_ptr<ClusterLoop> l1_, l2_;
   std::vector<TopicPartition> partitions_;
@@ -283,10 +318,44 @@ TEST_F(ClusterLoopTest, BadOptionsAreRefused) {
   ClusterLoopOptions slow = Options("a9", 9, "127.0.0.1:9", "");
   slow.membership.agent_timeout_ms = slow.membership.heartbeat_interval_ms;
   bad(slow, *b1_);
+  ClusterLoopOptions no_sweep = Options("a9", 9, "127.0.0.1:9", "");
+  no_sweep.wal_sweep_interval_ms = 0;
+  bad(no_sweep, *b1_);
   broker::BrokerOptions embedded;
   auto single = broker::Broker::Open(embedded, *metadata_, objects_, clock_);
   ASSERT_TRUE(single.ok());
   bad(Options("a9", 9, "127.0.0.1:9", ""), **single);
+}
+
+TEST_F(ClusterLoopTest, OnlyTheFirstLiveAgentSweepsDepartedAgentsWal) {
+  LeaveWalOfDepartedAgent();
+  // Nothing published yet: nobody knows who is live.
+  auto swept = l1_->SweepOnce();
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_FALSE(*swept);
+  Converge({"a1", "a2"});
+  swept = l2_->SweepOnce();
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_FALSE(*swept) << "a2 does not sort first";
+  EXPECT_EQ(WalObjects("a0"), 2u);
+  swept = l1_->SweepOnce();
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_TRUE(*swept);
+  EXPECT_EQ(WalObjects("a0"), 1u) << "a0's newest object stays";
+}
+
+TEST_F(ClusterLoopTest, SweepThreadRunsEveryInterval) {
+  LeaveWalOfDepartedAgent();
+  ClusterLoopOptions o = Options("a1", 1, "127.0.0.1:9101", "");
+  o.wal_sweep_interval_ms = 10;
+  auto loop = ClusterLoop::Create(o, *metadata_, *b1_, clock_);
+  ASSERT_TRUE(loop.ok()) << loop.status().ToString();
+  ASSERT_TRUE((*loop)->Start().ok());
+  for (int i = 0; i < 1000 && WalObjects("a0") > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*loop)->Stop();
+  EXPECT_EQ(WalObjects("a0"), 1u);
 }
 
 }  // namespace

@@ -162,6 +162,7 @@ ClusterLoopOptions ClusterLoopOptionsFor(const AgentConfig& c) {
   o.membership.agent_timeout_ms = c.cluster_agent_timeout_ms;
   o.balance_interval_ms = c.cluster_balance_interval_ms;
   o.lease_ms = c.lease_ms;
+  o.wal_sweep_interval_ms = c.wal_sweep_interval_ms;
   return o;
 }
 

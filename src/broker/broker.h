@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,13 @@ class Broker {
   // What this agent leads now, with epochs and local lease deadlines, by
   // topic and partition (not the partitions handed over or lost).
   std::vector<LedPartition> Led() const;
+  // Cluster mode (docs/cluster.md "WAL objects of departed agents"): deletes
+  // the WAL objects of agents neither this one nor in live_agents that sealed
+  // segments cover (wal::CoveredObjects: never an agent's highest sequence; a
+  // deleted topic's entries count as covered). Damaged objects are kept and
+  // logged; each object is read once (summaries cached across sweeps).
+  // Returns the first store or metadata error; the sweep goes on past it.
+  Status SweepDepartedWal(const std::set<std::string>& live_agents);
 
   // ---- topics ----
   // NotFound if absent.

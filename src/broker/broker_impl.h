@@ -28,6 +28,7 @@
 namespace sh::broker {
 
 using PartitionKey = std::pair<std::string, int32_t>;
+struct WalSweepCache;  // broker/wal_sweep.h
 
 inline std::string PartitionLabel(const std::string& topic, int32_t partition) {
   return topic + "/" + std::to_string(partition);
@@ -338,6 +339,10 @@ class Broker::Impl {
   std::atomic<int64_t> wal_in_flight_{0};
   wal::WalIndex wal_index_;
   std::unique_ptr<wal::WalWriter> wal_;
+
+  // Broker::SweepDepartedWal's memory across sweeps (wal_sweep.cc); made on
+  // first use under mu_.
+  std::shared_ptr<WalSweepCache> wal_sweep_cache_;
 };
 
 }  // namespace sh::broker
