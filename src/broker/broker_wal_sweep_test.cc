@@ -147,7 +147,7 @@ TEST_F(WalSweepTest, DeletesCoveredObjectsOfDepartedAgentsOnly) {
 }
 
 TEST_F(WalSweepTest, TheSweeperSkipsItsOwnDirectory) {
-  WriteCovered();
+  ASSERT_NO_FATAL_FAILURE(WriteCovered());
   std::vector<std::string> keys = WalKeys("a1");
   ASSERT_EQ(keys.size(), 2u);
   // Nobody is live, yet a1 never sweeps itself (its own clean-up does that).
