@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "broker/broker_test_util.h"
+#include "broker/broker_cluster_test_util.h"
 
 namespace sh::broker {
 namespace {
@@ -17,60 +17,13 @@ namespace {
 using namespace std::chrono_literals;
 using Partitions = std::vector<std::pair<std::string, int32_t>>;
 
-constexpr int64_t kLeaseMs = 8000;
-constexpr int64_t kMarginMs = 1000;
-
-class ClusterTest : public BrokerTest {
+class ClusterTest : public TwoAgentTest {
  protected:
-  void SetUp() override {
-    BrokerTest::SetUp();
-    options_.cluster_mode = true;
-    options_.lease_ms = kLeaseMs;
-    options_.lease_safety_margin_ms = kMarginMs;
-    options_.wal_flush_interval_ms = 1;
-    a1_ = Agent("a1", view1_);
-    ASSERT_NE(a1_, nullptr);
-    broker_ = nullptr;
-    Status s = a1_->CreateTopic("t", 3, {{"segment.bytes", "4096"}}, false);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  void TearDown() override {
-    a2_.reset();
-    a1_.reset();
-  }
-
-  std::unique_ptr<Broker> Agent(const std::string& id, FaultyObjectStore& view) {
-    BrokerOptions o = options_;
-    o.agent_id = id;
-    auto b = Broker::Open(o, *metadata_, view, clock_);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-    return b.ok() ? std::move(b).value() : nullptr;
-  }
+  void SetUp() override { SetUpAgents(3); }
 
   static void ExpectAllOk(const std::vector<Status>& statuses, size_t n) {
     ASSERT_EQ(statuses.size(), n);
     for (const Status& s : statuses) EXPECT_TRUE(s.ok()) << s.ToString();
-  }
-
-  // Records of the partition as `broker` serves them: (offset, value).
-  static std::vector<std::pair<int64_t, std::string>> Served(Broker& broker, int32_t p = 0) {
-    std::vector<std::pair<int64_t, std::string>> out;
-    for (const records::Record& r : Decode(FetchAll(broker, "t", p, 0))) {
-      out.emplace_back(r.offset, r.value.value_or(""));
-    }
-    return out;
-  }
-
-  // Every record produced and acknowledged so far, (offset, value).
-  void Produce(Broker& broker, int n, const std::string& tag, size_t value_bytes = 10,
-               int32_t p = 0) {
-    Bytes batch = MakeBatch(n, 1000, 1, value_bytes, records::Compression::kNone, tag);
-    auto r = broker.Produce("t", p, batch);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    for (const records::Record& rec : Decode(batch)) {
-      acked_.emplace_back(r->base_offset + rec.offset, rec.value.value_or(""));
-    }
   }
 
   std::map<int64_t, int64_t> EpochStarts(int32_t p = 0) {
@@ -81,11 +34,6 @@ class ClusterTest : public BrokerTest {
 
   // The local deadline after a grant whose request started now.
   int64_t DeadlineFromNow() const { return clock_.MonotonicMicros() / 1000 + kLeaseMs - kMarginMs; }
-
-  FaultyObjectStore view1_{memory_};
-  FaultyObjectStore view2_{memory_};
-  std::unique_ptr<Broker> a1_, a2_;
-  std::vector<std::pair<int64_t, std::string>> acked_;
 };
 
 TEST_F(ClusterTest, UnledPartitionsAreFencedAndGetNoLease) {

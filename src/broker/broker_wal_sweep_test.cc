@@ -6,61 +6,15 @@
 #include <algorithm>
 #include <set>
 
-#include "broker/broker_test_util.h"
+#include "broker/broker_cluster_test_util.h"
 #include "wal/wal_format.h"
 
 namespace sh::broker {
 namespace {
 
-constexpr int64_t kLeaseMs = 8000;
-
-class WalSweepTest : public BrokerTest {
+class WalSweepTest : public TwoAgentTest {
  protected:
-  void SetUp() override {
-    BrokerTest::SetUp();
-    options_.cluster_mode = true;
-    options_.lease_ms = kLeaseMs;
-    options_.lease_safety_margin_ms = 1000;
-    options_.wal_flush_interval_ms = 1;
-    a1_ = Agent("a1", view1_);
-    ASSERT_NE(a1_, nullptr);
-    Status s = a1_->CreateTopic("t", 1, {{"segment.bytes", "4096"}}, false);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  void TearDown() override {
-    a2_.reset();
-    a1_.reset();
-  }
-
-  std::unique_ptr<Broker> Agent(const std::string& id, FaultyObjectStore& view) {
-    BrokerOptions o = options_;
-    o.agent_id = id;
-    auto b = Broker::Open(o, *metadata_, view, clock_);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-    return b.ok() ? std::move(b).value() : nullptr;
-  }
-
-  // Produces one batch (one WAL object: each produce waits for its object)
-  // and remembers the acknowledged records of topic t.
-  void Produce(Broker& broker, int n, const std::string& tag, size_t value_bytes = 10,
-               const std::string& topic = "t") {
-    Bytes batch = MakeBatch(n, 1000, 1, value_bytes, records::Compression::kNone, tag);
-    auto r = broker.Produce(topic, 0, batch);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    if (topic != "t") return;
-    for (const records::Record& rec : Decode(batch)) {
-      acked_.emplace_back(r->base_offset + rec.offset, rec.value.value_or(""));
-    }
-  }
-
-  std::vector<std::pair<int64_t, std::string>> Served(Broker& broker) {
-    std::vector<std::pair<int64_t, std::string>> out;
-    for (const records::Record& r : Decode(FetchAll(broker, "t", 0, 0))) {
-      out.emplace_back(r.offset, r.value.value_or(""));
-    }
-    return out;
-  }
+  void SetUp() override { SetUpAgents(1); }
 
   // The agent's WAL keys in the store, sorted (by sequence: keys are padded).
   std::vector<std::string> WalKeys(const std::string& agent) {
@@ -98,11 +52,6 @@ class WalSweepTest : public BrokerTest {
     EXPECT_EQ(keys.size(), 4u);
     return keys;
   }
-
-  FaultyObjectStore view1_{memory_};
-  FaultyObjectStore view2_{memory_};
-  std::unique_ptr<Broker> a1_, a2_;
-  std::vector<std::pair<int64_t, std::string>> acked_;
 };
 
 TEST_F(WalSweepTest, DeletesCoveredObjectsOfDepartedAgentsOnly) {
@@ -160,8 +109,8 @@ TEST_F(WalSweepTest, EntriesOfADeletedTopicCountAsCovered) {
   std::vector<Status> led = a1_->Lead({{"gone", 0}, {"t", 0}});
   ASSERT_EQ(led.size(), 2u);
   ASSERT_TRUE(led[0].ok() && led[1].ok());
-  Produce(*a1_, 2, "g1", 10, "gone");
-  Produce(*a1_, 2, "g2", 10, "gone");
+  Produce(*a1_, 2, "g1", 10, 0, "gone");
+  Produce(*a1_, 2, "g2", 10, 0, "gone");
   Produce(*a1_, 2, "t1");  // unsealed, newest
   view1_.FailAlways(ObjectOp::kPut);
   view1_.FailAlways(ObjectOp::kDelete);
