@@ -10,7 +10,9 @@ restarted. Meanwhile:
      shows every partition led by a live agent other than it;
   b. another agent is stopped with SIGTERM (hand-over): timed likewise;
   c. a new agent a4 joins: waited for until every partition is led by its
-     rendezvous owner among the live agents (each then leads 12/N +- 2).
+     rendezvous owner among the live agents (each then leads 12/N +- 2);
+  d. once the clients are done, the WAL objects of the departed a1 and a2 are swept
+     down to at most the newest one each (wal.sweep_interval_ms = 1000 here).
 
 At the end every acknowledged record must have been read by the group at its
 acknowledged offset, no offset may hold two records, the partitions run from 0
@@ -106,6 +108,7 @@ def scenario(cl, deadline):
           (victim.agent_id, GROUP, wl.acked()), flush=True)
     killed_at = time.monotonic()
     cl.kill(victim)
+    wal_at_kill = wal_objects(cl, [victim.agent_id])[victim.agent_id]
     took, led = cl.wait_led(TOPIC, PARTITIONS, all_led_by(cl, [other, a3]),
                             min(deadline, killed_at + STEP_S), "after SIGKILL")
     kill_to_led = time.monotonic() - killed_at
@@ -138,8 +141,33 @@ def scenario(cl, deadline):
         raise AssertionError("spread %s is not 12/2 +- 2" % counts)
     wl.wait_progress(200, min(deadline, time.monotonic() + STEP_S), "after the join")
     verify(cl, wl, deadline)
+    sweep_departed_wal(cl, ["a1", "a2"], wal_at_kill, deadline)
     print("multi: summary kill-to-led %.2f s graceful-to-led %.2f s" %
           (kill_to_led, graceful_to_led), flush=True)
+
+
+def wal_objects(cl, agent_ids):
+    """{agent id: number of its WAL objects in the store}."""
+    return {a: len(cl.s3.objects("%s/wal/%s/" % (cl.prefix, a))) for a in agent_ids}
+
+
+def sweep_departed_wal(cl, departed, at_kill, deadline):
+    """d. With the workload done every tail is sealed within segment.flush_ms; then the
+    first live agent by id sweeps the departed agents' WAL objects (every second here):
+    what sealed segments cover goes, and each keeps at most its newest object. `at_kill`:
+    how many the killed a1 left; if more than one, a live agent must have logged a sweep."""
+    started = time.monotonic()
+    end = min(deadline, started + STEP_S)
+    while any(n > 1 for n in wal_objects(cl, departed).values()) and time.monotonic() < end:
+        time.sleep(0.25)
+    after = wal_objects(cl, departed)
+    swept = any("WAL sweep: deleted" in a.log_text() for a in cl.live())
+    print("multi: WAL objects of a1 at its kill %d; of departed agents at the end %s; "
+          "sweep logged: %s" % (at_kill, after, swept), flush=True)
+    if any(n > 1 for n in after.values()):
+        raise AssertionError("departed agents' WAL objects not swept: %s" % after)
+    if at_kill > 1 and not swept:
+        raise AssertionError("a1 left %d WAL objects, yet no agent logged a sweep" % at_kill)
 
 
 def bench(cl, rounds, deadline, seed):
@@ -179,7 +207,8 @@ def main():
     p.add_argument("--seed", type=int, default=None)
     args = p.parse_args()
     if not args.bench:
-        cluster_agents.run("multi", args.agent, "multi", [], args.timeout, scenario)
+        cluster_agents.run("multi", args.agent, "multi", ["--wal-sweep-interval-ms", "1000"],
+                           args.timeout, scenario)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     print("bench: seed %d" % seed, flush=True)
     cluster_agents.run("bench", args.agent, "bench", [], args.timeout,
