@@ -11,8 +11,7 @@ namespace sh::storage {
 
 Result<std::unique_ptr<PartitionWriter>> PartitionWriter::Open(
     std::string topic, int32_t partition, ObjectStore& store, MetadataStore& metadata,
-    SegmentIndex* index, const Clock& clock, PartitionWriterOptions options,
-    int64_t leader_epoch) {
+    SegmentIndex* index, const Clock& clock, PartitionWriterOptions options, int64_t leader_epoch) {
   SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata.GetPartition(topic, partition));
   return std::unique_ptr<PartitionWriter>(new PartitionWriter(std::move(topic), partition, store,
                                                               metadata, index, clock, options,
@@ -35,10 +34,10 @@ PartitionWriter::PartitionWriter(std::string topic, int32_t partition, ObjectSto
       high_watermark_(start_offset) {}
 
 Result<AppendResult> PartitionWriter::Append(ByteView batches) {
-  SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> views,
-                      records::ParseBatches(batches));
-  if (views.empty()) return Status::InvalidArgument("append to " + topic_ + "/" +
-                                                    std::to_string(partition_) + ": no batches");
+  SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> views, records::ParseBatches(batches));
+  if (views.empty())
+    return Status::InvalidArgument("append to " + topic_ + "/" + std::to_string(partition_) +
+                                   ": no batches");
   // Copies and offset edits happen before taking the lock.
   std::vector<std::shared_ptr<Bytes>> copies;
   copies.reserve(views.size());
@@ -50,8 +49,7 @@ Result<AppendResult> PartitionWriter::Append(ByteView batches) {
   {
     std::lock_guard lock(mu_);
     result = AppendLocked(views, copies);
-    full = options_.seal_on_append &&
-           static_cast<int64_t>(tail_bytes_) >= options_.segment_bytes;
+    full = options_.seal_on_append && static_cast<int64_t>(tail_bytes_) >= options_.segment_bytes;
   }
   // The append that fills the tail seals it, outside mu_ (other appends and
   // reads go on); if a seal is already running, that one will get to it.
@@ -122,11 +120,11 @@ Status PartitionWriter::SealOnce() {
     // Take the oldest segment's worth of batches; appends may go on meanwhile.
     std::vector<std::shared_ptr<const Bytes>> batches;
     int64_t base = 0;
+    size_t raw = 0;
     {
       std::lock_guard lock(mu_);
       if (tail_.empty()) return Status::OK();
       base = tail_.front().base_offset;
-      size_t raw = 0;
       for (const TailBatch& batch : tail_) {
         size_t size = batch.bytes->size();
         if (!batches.empty() && static_cast<int64_t>(raw + size) > options_.segment_bytes) break;
@@ -135,6 +133,7 @@ Status PartitionWriter::SealOnce() {
       }
     }
     SegmentBuilder builder(base, options_.codec, options_.block_bytes);
+    builder.Reserve(raw);
     for (const auto& batch : batches) SH_RETURN_IF_ERROR(builder.Add(*batch));
     SegmentInfo info;
     info.topic = topic_;

@@ -29,6 +29,15 @@ std::string SegmentBuilder::Where() const {
   return "segment builder (base offset " + std::to_string(base_offset_) + ")";
 }
 
+void SegmentBuilder::Reserve(size_t raw_bytes) {
+  // Blocks are stored raw when compression does not pay, so the raw size
+  // bounds each block; then about one header and one index entry per block,
+  // and the footer. (A guess too small only costs one growth.)
+  const size_t blocks = raw_bytes / block_bytes_ + 2;
+  out_.buffer().reserve(out_.size() + raw_bytes + blocks * (kBlockHeaderSize + kIndexEntrySize) +
+                        kSegmentFooterSize);
+}
+
 Status SegmentBuilder::Add(ByteView batch) {
   if (finished_) return Status::InvalidArgument(Where() + ": Add after Finish");
   Result<BatchSummary> peek = PeekBatchHeader(batch);
@@ -147,6 +156,9 @@ Result<Bytes> SegmentBuilder::Finish() {
   footer.record_count = record_count_;
   out_.PutBytes(index_.buffer());
   EncodeFooter(footer, FooterChecksum(index_.buffer(), footer), out_);
+  // Room reserved for raw bytes that compressed well is given back: the
+  // object may live on in the segment cache, which counts its size.
+  if (out_.buffer().capacity() - out_.size() > out_.size() / 4) out_.buffer().shrink_to_fit();
   return out_.Take();
 }
 

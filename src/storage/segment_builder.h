@@ -31,6 +31,11 @@ class SegmentBuilder {
   // if the bytes are not one batch; TooLarge for a batch over kMaxBlockRawBytes.
   Status Add(ByteView batch);
 
+  // Makes room for `raw_bytes` more of batches (what they take in the object
+  // at most, uncompressed), so that the object is allocated once instead of
+  // grown and copied while Add runs. Optional.
+  void Reserve(size_t raw_bytes);
+
   bool empty() const { return record_count_ == 0 && raw_bytes_ == 0; }
   int64_t base_offset() const { return base_offset_; }
   // Last offset added + 1 (base_offset() when empty).

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "records/record_batch.h"
 #include "storage/segment_reader.h"
@@ -119,6 +121,32 @@ TEST(SegmentBuilderTest, GapBeforeFirstBatchBelongsToBlockZero) {
   auto block = (*r)->DecodeBlock(
       0, ByteView(*object).subspan((*r)->BlockRange(0).first, (*r)->BlockRange(0).second));
   EXPECT_TRUE(block.ok()) << block.status().ToString();
+}
+
+TEST(SegmentBuilderTest, ReserveChangesNoByte) {
+  // Reserve only allocates: the object is the same, compressed or not, with
+  // a guess too small, right, or far too large.
+  std::vector<Bytes> batches;
+  size_t raw = 0;
+  for (int64_t offset = 0; offset < 300; offset += 5) {
+    batches.push_back(MakeBatch(offset, 5, 1000 + offset));
+    raw += batches.back().size();
+  }
+  for (BlockCodec codec : {BlockCodec::kNone, BlockCodec::kLz4, BlockCodec::kZstd}) {
+    auto build = [&](std::optional<size_t> reserve) {
+      SegmentBuilder b(0, codec, 4096);
+      if (reserve) b.Reserve(*reserve);
+      for (const Bytes& batch : batches) EXPECT_TRUE(b.Add(batch).ok());
+      return b.Finish().value();
+    };
+    Bytes plain = build(std::nullopt);
+    EXPECT_EQ(build(raw), plain);
+    EXPECT_EQ(build(raw / 10), plain);
+    EXPECT_EQ(build(raw * 10), plain);
+    Bytes reserved = build(raw * 10);
+    // What compression saved is not kept allocated with the object.
+    EXPECT_LE(reserved.capacity() - reserved.size(), reserved.size() / 4);
+  }
 }
 
 TEST(SegmentBuilderTest, SplitsBlocksAtBlockBytes) {
