@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "kafka/protocol/generated/fetch.h"
@@ -26,23 +30,59 @@ struct Waiter {
   bool woken = false;  // guarded by strand
 };
 
-// The data listeners of one request, removed when the request's frame goes,
-// also when the frame is destroyed without resuming (a server stopping): a
-// listener left behind would hold the waiter and post to a context that may
-// no longer exist.
+// What the data listeners of one request reach: the waiter while the
+// request waits, nothing once it is done. The waiter's timer and strand
+// belong to the request's io_context, which may be destroyed as soon as the
+// request is (a server stopping), while the broker may still be calling a
+// copy of a listener on its WAL thread. So a listener never holds the last
+// reference to the waiter: it copies it only under mu, into the completion it
+// posts (run or destroyed by that context), and the request drops the link's
+// own reference under mu too (Detach).
+class WakeLink {
+ public:
+  explicit WakeLink(std::shared_ptr<Waiter> waiter) : waiter_(std::move(waiter)) {}
+
+  // On any thread.
+  void Wake() {
+    std::lock_guard lock(mu_);
+    if (!waiter_) return;
+    asio::post(waiter_->strand, [w = waiter_] {
+      w->woken = true;
+      w->timer.cancel();
+    });
+  }
+
+  // On the request's thread, or while its context destroys the request.
+  void Detach() {
+    std::lock_guard lock(mu_);
+    waiter_.reset();
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<Waiter> waiter_;  // guarded by mu_; null once detached
+};
+
+// The data listeners of one request, detached and removed when the request's
+// frame goes, also when the frame is destroyed without resuming.
 class Listeners {
  public:
-  explicit Listeners(broker::Broker& broker) : broker_(broker) {}
+  Listeners(broker::Broker& broker, std::shared_ptr<Waiter> waiter)
+      : broker_(broker), link_(std::make_shared<WakeLink>(std::move(waiter))) {}
   ~Listeners() {
+    link_->Detach();
     for (uint64_t id : ids_) broker_.RemoveDataListener(id);
   }
   Listeners(const Listeners&) = delete;
   Listeners& operator=(const Listeners&) = delete;
 
-  void Add(uint64_t id) { ids_.push_back(id); }
+  void Listen(const std::string& topic, int32_t partition) {
+    ids_.push_back(broker_.AddDataListener(topic, partition, [link = link_] { link->Wake(); }));
+  }
 
  private:
   broker::Broker& broker_;
+  std::shared_ptr<WakeLink> link_;
   std::vector<uint64_t> ids_;
 };
 
@@ -137,17 +177,10 @@ asio::awaitable<Result<std::optional<Bytes>>> FetchHandler::Handle(RequestContex
   // Listeners are registered before the first read, so records appended
   // between that read and the wait still wake it.
   auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
-  Listeners listeners(broker_);
+  Listeners listeners(broker_, waiter);
   if (req.max_wait_ms > 0) {
     for (const auto& t : req.topics) {
-      for (const auto& p : t.partitions) {
-        listeners.Add(broker_.AddDataListener(t.topic, p.partition, [waiter] {
-          asio::post(waiter->strand, [waiter] {
-            waiter->woken = true;
-            waiter->timer.cancel();
-          });
-        }));
-      }
+      for (const auto& p : t.partitions) listeners.Listen(t.topic, p.partition);
     }
   }
 
