@@ -147,6 +147,22 @@ TEST_F(WalSweepTest, DamagedObjectIsKeptAndTheOthersAreDeleted) {
   EXPECT_EQ(view2_.calls(ObjectOp::kGet), 4u);
 }
 
+TEST_F(WalSweepTest, TornLastObjectIsTheMarkerAndTheCoveredRestGoes) {
+  // a1 was killed while writing its next object: on a store without atomic
+  // PUTs an empty object is left under its highest sequence.
+  ASSERT_NO_FATAL_FAILURE(WriteCovered());
+  std::vector<std::string> keys = WalKeys("a1");
+  ASSERT_EQ(keys.size(), 2u);
+  const std::string torn = wal::WalObjectKey("a1", 99);
+  ASSERT_TRUE(memory_.Put(torn, Bytes{}).ok());
+  a2_ = Agent("a2", view2_);
+  ASSERT_NE(a2_, nullptr);
+  ASSERT_TRUE(a2_->SweepDepartedWal({"a2"}).ok());
+  // Both covered objects go (the newer one too: the torn object keeps the
+  // sequence); the torn one stays.
+  EXPECT_EQ(WalKeys("a1"), (std::vector<std::string>{torn}));
+}
+
 TEST_F(WalSweepTest, StoreErrorsAreReturnedAndKeepWhatTheyConcern) {
   std::vector<std::string> keys = WriteCoveredAndUncovered();
   ASSERT_EQ(keys.size(), 4u);
