@@ -99,19 +99,12 @@ WalSweepResult SweepDepartedWal(ObjectStore& store, const std::string& self,
     if (agent == self || live.count(agent)) continue;
     std::vector<wal::WalObjectSummary> summaries =
         Summaries(store, agent, objects, cache, &result.first_error);
-    // Objects left out (damaged, unreadable) are kept. CoveredObjects keeps
-    // the newest summary as the agent's sequence marker; when the newest
-    // listed object is one of those left out (typically the torn last object
-    // of an agent killed mid-write), it is the marker, and an empty stand-in
-    // for it lets every readable object older than it go once covered.
-    if (!objects.empty() &&
-        (summaries.empty() || summaries.back().sequence < objects.back().sequence)) {
-      wal::WalObjectSummary marker;
-      marker.key = objects.back().key;
-      marker.sequence = objects.back().sequence;
-      summaries.push_back(std::move(marker));
-    }
-    for (const std::string& key : wal::CoveredObjects(summaries, end_of)) {
+    // Objects left out (damaged, unreadable) are kept. The newest listed
+    // object stays as the agent's sequence marker, also when it is one of
+    // those (typically the torn last object of an agent killed mid-write):
+    // then every readable object before it may go once covered.
+    const uint64_t newest = objects.empty() ? 0 : objects.back().sequence;
+    for (const std::string& key : wal::CoveredObjects(summaries, end_of, newest)) {
       Status deleted = store.Delete(key);
       if (!deleted.ok() && deleted.code() != ErrorCode::kNotFound) {
         KeepFirst(&result.first_error, deleted.WithContext("WAL sweep: delete " + key));

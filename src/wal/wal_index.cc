@@ -6,10 +6,14 @@ namespace sh::wal {
 
 std::vector<std::string> CoveredObjects(const std::vector<WalObjectSummary>& objects,
                                         const SealedEndFn& sealed_end) {
-  std::vector<std::string> keys;
-  if (objects.empty()) return keys;
   uint64_t newest = 0;
   for (const WalObjectSummary& o : objects) newest = std::max(newest, o.sequence);
+  return CoveredObjects(objects, sealed_end, newest);
+}
+
+std::vector<std::string> CoveredObjects(const std::vector<WalObjectSummary>& objects,
+                                        const SealedEndFn& sealed_end, uint64_t newest) {
+  std::vector<std::string> keys;
   for (const WalObjectSummary& o : objects) {
     if (o.sequence == newest) continue;
     bool covered = std::all_of(o.max_offset.begin(), o.max_offset.end(), [&](const auto& kv) {

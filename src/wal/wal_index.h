@@ -36,6 +36,11 @@ struct WalObjectSummary {
 // replays none of its records once they are sealed.
 std::vector<std::string> CoveredObjects(const std::vector<WalObjectSummary>& objects,
                                         const SealedEndFn& sealed_end);
+// The same with the sequence that stays given: when the newest object of an
+// agent could not be summarised (a torn last object), it is that object's,
+// and every summarised object may go once covered.
+std::vector<std::string> CoveredObjects(const std::vector<WalObjectSummary>& objects,
+                                        const SealedEndFn& sealed_end, uint64_t newest);
 
 // Thread-safe set of summaries keyed by sequence.
 class WalIndex {
