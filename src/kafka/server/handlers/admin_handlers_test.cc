@@ -67,19 +67,7 @@ class AdminHandlersTest : public ::testing::Test {
   // Runs one request through h at `version`; the response as the client decodes it.
   template <typename Resp, typename Req>
   Resp Call(Handler& h, const Req& req, int16_t version) {
-    ByteWriter w;
-    Status enc = req.Encode(w, version);
-    EXPECT_TRUE(enc.ok()) << enc.ToString();
-    Bytes body = w.Take();
-    Result<std::optional<Bytes>> out = Run(h, body, version);
-    Resp resp;
-    if (!out.ok() || !out->has_value()) {
-      ADD_FAILURE() << "no response: " << out.status().ToString();
-      return resp;
-    }
-    Status dec = DecodeExact(ByteView(**out), version, resp);
-    EXPECT_TRUE(dec.ok()) << dec.ToString();
-    return resp;
+    return testing::CallDecoded<Resp>(h, req, version, blocking_, "admin-test");
   }
 
   Result<std::optional<Bytes>> Run(Handler& h, const Bytes& body, int16_t version) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "base/bytes.h"
 #include "base/status.h"
@@ -44,12 +45,14 @@ inline Result<std::optional<Bytes>> RunHandler(
 // Encodes req at version, runs it through handler and decodes the response
 // as a client would; a missing or undecodable response fails the test.
 template <typename Resp, typename Req>
-Resp CallDecoded(Handler& handler, const Req& req, int16_t version, BlockingExecutor& blocking) {
+Resp CallDecoded(Handler& handler, const Req& req, int16_t version, BlockingExecutor& blocking,
+                 std::string client_id = "test-client") {
   ByteWriter w;
   Status enc = req.Encode(w, version);
   EXPECT_TRUE(enc.ok()) << enc.ToString();
   Bytes body = w.Take();
-  Result<std::optional<Bytes>> out = RunHandler(handler, body, version, blocking);
+  Result<std::optional<Bytes>> out =
+      RunHandler(handler, body, version, blocking, std::move(client_id));
   Resp resp;
   if (!out.ok() || !out->has_value()) {
     ADD_FAILURE() << "no response: " << out.status().ToString();

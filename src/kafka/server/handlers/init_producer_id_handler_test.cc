@@ -38,19 +38,8 @@ class InitProducerIdHandlerTest : public ::testing::Test {
   }
 
   InitProducerIdResponse Call(const InitProducerIdRequest& req, int16_t version) {
-    ByteWriter w;
-    Status enc = req.Encode(w, version);
-    EXPECT_TRUE(enc.ok()) << enc.ToString();
-    Bytes body = w.Take();
-    Result<std::optional<Bytes>> out = Run(body, version);
-    InitProducerIdResponse resp;
-    if (!out.ok() || !out->has_value()) {
-      ADD_FAILURE() << "no response: " << out.status().ToString();
-      return resp;
-    }
-    Status dec = DecodeExact(ByteView(**out), version, resp);
-    EXPECT_TRUE(dec.ok()) << dec.ToString();
-    return resp;
+    return testing::CallDecoded<InitProducerIdResponse>(handler_, req, version, blocking_,
+                                                        "idempotent-test");
   }
 
   static InitProducerIdRequest Idempotent() {
