@@ -7,7 +7,8 @@ still get an ApiVersions answer and the agent process must still be alive.
 Cases: truncated frame, frame length shorter than the header, negative length,
 oversized size header, unknown API key, unsupported ApiVersions and Metadata
 versions, a Produce whose batch CRC is corrupt (CORRUPT_MESSAGE, 2), a Produce
-whose batch exceeds max.message.bytes (MESSAGE_TOO_LARGE, 10).
+whose batch exceeds max.message.bytes (MESSAGE_TOO_LARGE, 10). Bytes after a
+whole request and unknown tagged fields are accepted, as Kafka accepts them.
 """
 
 import socket
@@ -225,6 +226,84 @@ def case_pipelined_garbage(agent):
         raise AssertionError("valid request before garbage: got %s" % kind)
 
 
+def uvarint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def compact_string(s):
+    data = s.encode()
+    return uvarint(len(data) + 1) + data
+
+
+def metadata_v11(topic, body_tags=b"\0", trailing=b""):
+    """Metadata v11 (flexible, request header v2) for one topic, as newer clients send it."""
+    head = header(w.API_METADATA, 11) + b"\0"  # header tagged fields
+    topics = uvarint(2) + b"\0" * 16 + compact_string(topic) + b"\0"  # [topic_id, name, tags]
+    body = topics + b"\0" + b"\0" + body_tags  # no auto-create, no authorized operations
+    return frame(head + body + trailing)
+
+
+def read_metadata_v11_topic(answer):
+    """Returns (error_code, name) of the first topic of a Metadata v11 response."""
+    r = w.Reader(answer)
+    if r.i32() != 7:
+        raise AssertionError("Metadata v11: wrong correlation id")
+
+    def uv():
+        shift = value = 0
+        while True:
+            b = r.i8() & 0xFF
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return value
+
+    def cstr():
+        n = uv() - 1
+        return None if n < 0 else r.take(n).decode()
+
+    def skip_tags():
+        for _ in range(uv()):
+            uv()
+            r.take(uv())
+
+    skip_tags()  # response header v1
+    r.i32()  # throttle_time_ms
+    for _ in range(uv() - 1):  # brokers
+        r.i32(), cstr(), r.i32(), cstr()
+        skip_tags()
+    cstr()  # cluster_id
+    r.i32()  # controller_id
+    if uv() - 1 < 1:
+        raise AssertionError("Metadata v11: no topic in the answer")
+    err = r.i16()
+    return err, cstr()
+
+
+def case_trailing_bytes(agent):
+    # Apache Kafka ignores bytes after a well-formed request body and skips unknown tagged
+    # fields; librdkafka 2.15 and @platformatic/kafka 1.35 send an extra byte after Metadata
+    # v11 and expect an answer.
+    unknown_tag = uvarint(1) + uvarint(90) + uvarint(3) + b"abc"  # one tagged field, tag 90
+    for label, data in (("one trailing byte", metadata_v11(TOPIC, trailing=b"\0")),
+                        ("eight trailing bytes", metadata_v11(TOPIC, trailing=b"\xff" * 8)),
+                        ("an unknown tagged field", metadata_v11(TOPIC, body_tags=unknown_tag))):
+        with connect(agent) as c:
+            c.send_raw(data)
+            kind, answer = outcome(c)
+        if kind != "frame":
+            raise AssertionError("Metadata v11 with %s: expected an answer, got %s" % (label, kind))
+        err, name = read_metadata_v11_topic(answer)
+        if err != 0 or name != TOPIC:
+            raise AssertionError("Metadata v11 with %s: topic %r error %d" % (label, name, err))
+        print("  Metadata v11 with %s: answered" % label)
+
+
 CASES = [
     ("truncated frame", case_truncated),
     ("length shorter than header", case_short_length),
@@ -237,6 +316,7 @@ CASES = [
     ("batch over max.message.bytes", case_too_large),
     ("lying lengths inside a batch", case_batch_lengths),
     ("valid request then garbage", case_pipelined_garbage),
+    ("bytes after a whole request", case_trailing_bytes),
 ]
 
 

@@ -57,11 +57,16 @@ class Handler {
   virtual asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) = 0;
 };
 
-// Decodes ctx.body as Req at the request's version; every byte must be used.
+// Decodes ctx.body as Req at the request's version. Bytes after a whole
+// request are ignored, as Apache Kafka ignores them (its request parser never
+// looks at what is left of the frame): some client releases send a stray byte
+// after a well-formed body (librdkafka 2.15 and @platformatic/kafka 1.35 after
+// Metadata v11), and Kafka answers them. A body that ends early still fails.
 template <typename Req>
 Result<Req> DecodeRequest(const RequestContext& ctx) {
   Req req;
-  SH_RETURN_IF_ERROR(DecodeExact(ctx.body, ctx.header.request_api_version, req));
+  ByteReader r(ctx.body);
+  SH_RETURN_IF_ERROR(req.Decode(r, ctx.header.request_api_version));
   return req;
 }
 

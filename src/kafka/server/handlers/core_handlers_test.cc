@@ -272,6 +272,34 @@ TEST_F(CoreHandlersTest, MetadataListsTopicsAndCreatesOnRequest) {
   EXPECT_EQ(resp.topics.size(), 2u);
 }
 
+// Apache Kafka ignores bytes after a well-formed request body, and clients
+// depend on it (librdkafka 2.15 and @platformatic/kafka 1.35 send one after
+// Metadata v11). A body cut short is still refused.
+TEST_F(CoreHandlersTest, BytesAfterAWholeRequestAreIgnored) {
+  MetadataRequest req;
+  req.topics = std::vector<MetadataRequest::MetadataRequestTopic>{{{}, "t"}};
+  req.allow_auto_topic_creation = false;
+  for (int16_t v : {1, 9, 11}) {
+    ByteWriter w;
+    ASSERT_TRUE(req.Encode(w, v).ok());
+    Bytes body = w.Take();
+    Bytes extended = body;
+    extended.push_back(0x00);
+    auto out = testing::RunHandler(*metadata_handler_, extended, v, blocking_);
+    ASSERT_TRUE(out.ok()) << "v" << v << ": " << out.status().ToString();
+    ASSERT_TRUE(out->has_value());
+    MetadataResponse resp;
+    ASSERT_TRUE(DecodeExact(ByteView(**out), v, resp).ok());
+    ASSERT_EQ(resp.topics.size(), 1u);
+    EXPECT_EQ(resp.topics[0].name, "t");
+    EXPECT_EQ(resp.topics[0].error_code, 0) << "v" << v;
+    EXPECT_EQ(resp.topics[0].partitions.size(), 3u);
+
+    Bytes cut(body.begin(), body.end() - 1);
+    EXPECT_FALSE(testing::RunHandler(*metadata_handler_, cut, v, blocking_).ok()) << "v" << v;
+  }
+}
+
 TEST_F(CoreHandlersTest, ListOffsetsEarliestLatestAndByTimestamp) {
   Produce(0, Batch(3, 1000));  // offsets 0..2, timestamps 1000..1002
   Produce(0, Batch(3, 5000));  // offsets 3..5, timestamps 5000..5002
