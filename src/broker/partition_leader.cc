@@ -92,12 +92,9 @@ Result<std::unique_ptr<PartitionLeader>> PartitionLeader::OpenLeased(
     storage::SegmentCache& cache, const Clock& clock, WalContext wal, const PartitionLease& lease,
     int64_t request_start_ms) {
   SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata.GetPartition(topic, partition));
-  std::unique_ptr<PartitionLeader> leader(new PartitionLeader(
-      topic, partition, options, metadata, store, cache, clock, lease, info.log_start_offset, wal));
-  {
-    std::lock_guard lock(leader->lease_mu_);
-    leader->GrantedLocked(request_start_ms);
-  }
+  std::unique_ptr<PartitionLeader> leader(
+      new PartitionLeader(topic, partition, options, metadata, store, cache, clock, lease,
+                          request_start_ms, info.log_start_offset, wal));
   leader->writer_options_ = settings.WriterOptions(options.block_bytes);
   SH_ASSIGN_OR_RETURN(leader->writer_, storage::PartitionWriter::Open(
                                            topic, partition, store, metadata, &leader->index_,
@@ -118,7 +115,8 @@ Result<std::unique_ptr<PartitionLeader>> PartitionLeader::OpenLeased(
 PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const BrokerOptions& options,
                                  MetadataStore& metadata, ObjectStore& store,
                                  storage::SegmentCache& cache, const Clock& clock,
-                                 const PartitionLease& lease, int64_t log_start, WalContext wal)
+                                 const PartitionLease& lease, int64_t request_start_ms,
+                                 int64_t log_start, WalContext wal)
     : topic_(std::move(topic)),
       partition_(partition),
       options_(options),
@@ -126,14 +124,13 @@ PartitionLeader::PartitionLeader(std::string topic, int32_t partition, const Bro
       store_(store),
       cache_(cache),
       clock_(clock),
-      epoch_(lease.leader_epoch),
       wal_(std::move(wal)),
+      lease_(topic_, partition_, options.agent_id, lease, request_start_ms,
+             EffectiveLeaseTimings(options), metadata, clock),
       index_(topic_, partition_, metadata, clock,
              storage::SegmentIndexOptions{.ttl_ms = options.index_ttl_ms}),
       reader_(topic_, partition_, store, index_, cache),
       log_start_(log_start),
-      timings_(EffectiveLeaseTimings(options)),
-      lease_renewed_ms_(clock.NowMs()),
       producers_(options.producer_id_expiration_ms),
       durable_producers_(options.producer_id_expiration_ms) {}
 
@@ -149,69 +146,15 @@ Status PartitionLeader::CheckOpenLocked() const {
   return Status::OK();
 }
 
-void PartitionLeader::GrantedLocked(int64_t request_start_ms) {
-  deadline_.Granted(request_start_ms, timings_);
-  deadline_ms_.store(deadline_.deadline_ms());
-}
-
-bool PartitionLeader::LeaseAllowsWrites() const {
-  return !fenced_ && MonotonicMs(clock_) < deadline_ms_.load();
-}
-
 Status PartitionLeader::CheckLease() {
-  if (LeaseAllowsWrites()) return Status::OK();
-  const std::string lost =
-      "agent " + options_.agent_id + " no longer leads " + TP(topic_, partition_);
-  if (fenced_) return Status::Fenced(lost);
-  {
-    // The background renewal fell behind (or is not running): renew now, and
-    // refuse if the lease cannot be renewed.
-    std::lock_guard lock(lease_mu_);
-    if (fenced_) return Status::Fenced(lost);
-    if (!LeaseAllowsWrites()) {
-      int64_t start = MonotonicMs(clock_);
-      int64_t now = clock_.NowMs();
-      Result<PartitionLease> renewed = metadata_.RenewLease(topic_, partition_, options_.agent_id,
-                                                            epoch_, now, options_.lease_ms);
-      if (!renewed.ok()) {
-        if (renewed.status().code() == ErrorCode::kFenced) {
-          fenced_ = true;
-          deadline_.Revoke();
-          deadline_ms_.store(deadline_.deadline_ms());
-        }
-        return Status::Fenced("local lease deadline of " + TP(topic_, partition_) +
-                              " passed and the renewal failed (" + renewed.status().ToString() +
-                              ")");
-      }
-      lease_renewed_ms_ = now;
-      GrantedLocked(start);
-    }
-  }
-  ApplyHeld();
+  SH_ASSIGN_OR_RETURN(bool renewed, lease_.CheckOrRenew());
+  if (renewed) ApplyHeld();
   return Status::OK();
 }
 
 Status PartitionLeader::MaybeRenewLease() {
-  if (fenced_) return Status::OK();
-  {
-    std::lock_guard lock(lease_mu_);
-    int64_t now = clock_.NowMs();
-    if (now - lease_renewed_ms_ < options_.lease_ms / 3) return Status::OK();
-    int64_t start = MonotonicMs(clock_);  // before sending: a late reply grants nothing extra
-    Result<PartitionLease> renewed =
-        metadata_.RenewLease(topic_, partition_, options_.agent_id, epoch_, now, options_.lease_ms);
-    if (!renewed.ok()) {
-      if (renewed.status().code() == ErrorCode::kFenced) {
-        fenced_ = true;
-        deadline_.Revoke();
-        deadline_ms_.store(deadline_.deadline_ms());
-      }
-      return renewed.status().WithContext("renewal of the lease on " + TP(topic_, partition_));
-    }
-    lease_renewed_ms_ = now;
-    GrantedLocked(start);
-  }
-  ApplyHeld();
+  SH_ASSIGN_OR_RETURN(bool renewed, lease_.MaybeRenew());
+  if (renewed) ApplyHeld();
   return Status::OK();
 }
 
@@ -498,7 +441,7 @@ void PartitionLeader::MaybeSaveProducerState() {
   if (states.empty()) return;
   // Only durable batches are in it, so a restart never takes a batch that
   // was lost with the process for a duplicate.
-  Status saved = metadata_.SaveProducerStates(states, epoch_);
+  Status saved = metadata_.SaveProducerStates(states, lease_.epoch());
   if (!saved.ok()) {
     SH_LOG(WARN) << "saving producer state of " << TP(topic_, partition_) << ": "
                  << saved.ToString();
@@ -518,7 +461,7 @@ Status PartitionLeader::Reconfigure(const TopicSettings& settings) {
   SH_RETURN_IF_ERROR(writer_->Flush());
   SH_ASSIGN_OR_RETURN(std::unique_ptr<storage::PartitionWriter> fresh,
                       storage::PartitionWriter::Open(topic_, partition_, store_, metadata_, &index_,
-                                                     clock_, want, epoch_));
+                                                     clock_, want, lease_.epoch()));
   if (fresh->next_offset() != writer_->next_offset()) {
     return Status::Internal("reopening the writer of " + TP(topic_, partition_) + " found HW " +
                             std::to_string(fresh->next_offset()) + ", expected " +
@@ -571,7 +514,7 @@ Status PartitionLeader::Retire(int64_t wait_ms) {
     closed_ = true;
     retired_ = true;
   }
-  Status released = metadata_.ReleaseLease(topic_, partition_, options_.agent_id, epoch_);
+  Status released = lease_.Release();
   if (!released.ok()) {
     // It expires by itself after lease_ms.
     SH_LOG(WARN) << "release of the lease on " << TP(topic_, partition_) << ": "

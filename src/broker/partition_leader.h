@@ -23,10 +23,9 @@
 // entries (with their offsets and bytes); Reappend() writes them again,
 // unchanged, so that a WAL object which was reported failed but landed
 // anyway agrees with the retry (docs/formats/wal.md).
-// Lease safety (docs/cluster.md §3, src/cluster/lease_safety.h): durable
-// entries move into the tail (become visible and are acknowledged) only while
-// now < the local lease deadline, request start of the last acquire/renew +
-// lease_ms - safety margin, on the clock's monotonic time. Past it, durable
+// Lease safety (LeaderLease, broker/partition_lease.h): durable entries move
+// into the tail (become visible and are acknowledged) only while the lease
+// allows writes (now < the local lease deadline). Past it, durable
 // entries are held in in_flight_ (their producers hear Fenced) and the leader
 // serves nothing until a renewal succeeds; then the held entries move into
 // the tail (visible, never acknowledged: like a produce that timed out yet
@@ -54,6 +53,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "broker/broker.h"
+#include "broker/partition_lease.h"
 #include "broker/producer_state.h"
 #include "broker/topic_settings.h"
 #include "cluster/lease_safety.h"
@@ -84,9 +84,6 @@ struct WalContext {
 // accepts keeps working as before.
 cluster::LeaseTimings EffectiveLeaseTimings(const BrokerOptions& options);
 
-// The clock's monotonic time in ms, the time base of local lease deadlines.
-inline int64_t MonotonicMs(const Clock& clock) { return clock.MonotonicMicros() / 1000; }
-
 class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
  public:
   // Acquires the lease for options.agent_id (Fenced if another agent holds
@@ -107,7 +104,7 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
 
   const std::string& topic() const { return topic_; }
   int32_t partition() const { return partition_; }
-  int64_t leader_epoch() const { return epoch_; }
+  int64_t leader_epoch() const { return lease_.epoch(); }
 
   // Checks producer batches, assigns offsets and appends them to the WAL;
   // done runs when they are durable (see Broker::ProduceAsync). Must be
@@ -139,9 +136,9 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   // lost or cannot be renewed: the leader serves nothing until it is.
   Status CheckLease();
   // True while now < the local lease deadline.
-  bool LeaseAllowsWrites() const;
+  bool LeaseAllowsWrites() const { return lease_.AllowsWrites(); }
   // The local lease deadline (monotonic ms, MonotonicMs); INT64_MIN once fenced.
-  int64_t lease_deadline_ms() const { return deadline_ms_.load(); }
+  int64_t lease_deadline_ms() const { return lease_.deadline_ms(); }
   // Reopens the writer with new segment settings (after a Flush) if they differ.
   Status Reconfigure(const TopicSettings& settings);
   // Seals everything in the tail.
@@ -161,13 +158,13 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   // (the topic is being deleted).
   void Close();
   // True once a lease renewal was Fenced: another agent leads the partition.
-  bool fenced() const { return fenced_.load(); }
+  bool fenced() const { return lease_.fenced(); }
 
  private:
   PartitionLeader(std::string topic, int32_t partition, const BrokerOptions& options,
                   MetadataStore& metadata, ObjectStore& store, storage::SegmentCache& cache,
-                  const Clock& clock, const PartitionLease& lease, int64_t log_start,
-                  WalContext wal);
+                  const Clock& clock, const PartitionLease& lease, int64_t request_start_ms,
+                  int64_t log_start, WalContext wal);
 
   // One produce request's batches between offset assignment and durability.
   struct InFlight {
@@ -202,8 +199,6 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   void RefuseDurableLocked(Answers& answers);
   // After a renewal: moves entries held past the deadline into the tail.
   void ApplyHeld();
-  // Records a grant whose request was sent at request_start_ms. REQUIRES lease_mu_.
-  void GrantedLocked(int64_t request_start_ms);
   // True if a durable entry waits at the front of in_flight_ (held past the
   // lease deadline). REQUIRES append_mu_ held.
   bool HeldLocked() const;
@@ -230,8 +225,8 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   ObjectStore& store_;
   storage::SegmentCache& cache_;
   const Clock& clock_;
-  const int64_t epoch_;
   const WalContext wal_;
+  LeaderLease lease_;
 
   storage::SegmentIndex index_;
   storage::PartitionReader reader_;
@@ -245,15 +240,6 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
 
   std::mutex log_start_mu_;  // serializes raising the log start
   std::atomic<int64_t> log_start_;
-
-  // lease_mu_ serializes renewals; deadline_ms_ is read without it (the WAL
-  // callback must not wait for a renewal's round trip).
-  std::mutex lease_mu_;
-  const cluster::LeaseTimings timings_;
-  int64_t lease_renewed_ms_;              // wall clock of the last grant: renewal is due at a third
-  cluster::LocalLeaseDeadline deadline_;  // guarded by lease_mu_
-  std::atomic<int64_t> deadline_ms_{INT64_MIN};
-  std::atomic<bool> fenced_{false};
 
   // The produce path. append_mu_ is taken before writer_mu_, never after.
   mutable std::mutex append_mu_;

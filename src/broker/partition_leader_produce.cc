@@ -135,7 +135,7 @@ Status PartitionLeader::AppendLocked(const std::vector<records::RecordBatchView>
   wal::WalEntry& e = entry->entry;
   e.topic = topic_;
   e.partition = partition_;
-  e.leader_epoch = epoch_;
+  e.leader_epoch = lease_.epoch();
   e.base_offset = next_offset_;
   e.batches.assign(bytes.begin(), bytes.end());
   // Offsets as the writer will assign them when the batches reach the tail,
@@ -144,7 +144,7 @@ Status PartitionLeader::AppendLocked(const std::vector<records::RecordBatchView>
   for (size_t i = 0; i < views.size(); ++i) {
     size_t pos = static_cast<size_t>(views[i].bytes().data() - views.front().bytes().data());
     records::SetBaseOffset(e.batches.data() + pos, next);
-    records::SetPartitionLeaderEpoch(e.batches.data() + pos, static_cast<int32_t>(epoch_));
+    records::SetPartitionLeaderEpoch(e.batches.data() + pos, static_cast<int32_t>(lease_.epoch()));
     int64_t last = next + views[i].last_offset_delta();
     e.record_count += views[i].record_count();
     if (headers[i].producer_id >= 0) entry->producers.push_back({headers[i], {next, last}});
