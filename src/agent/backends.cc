@@ -5,9 +5,8 @@
 #include <iterator>
 #include <utility>
 
+#include "broker/data_dir.h"
 #include "metadata/postgres_metadata_store.h"
-#include "metadata/sqlite_metadata_store.h"
-#include "objstore/local_object_store.h"
 
 extern char** environ;
 
@@ -48,17 +47,7 @@ Result<std::unique_ptr<MetadataStore>> OpenSqlite(const std::string& url) {
   if (path.empty()) {
     return Status::InvalidArgument("metadata.url '" + url + "' names no file (sqlite://PATH)");
   }
-  // SQLite creates the file but not its directory.
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    return Status::IOError("metadata.url " + url + ": cannot create directory " + parent.string() +
-                           ": " + ec.message());
-  }
-  auto store = SqliteMetadataStore::Open(path);
-  if (!store.ok()) return store.status();
-  return std::unique_ptr<MetadataStore>(std::move(*store));
+  return broker::OpenSqliteMetadataStore(path);
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenLocal(const std::string& url) {
@@ -66,11 +55,7 @@ Result<std::unique_ptr<ObjectStore>> OpenLocal(const std::string& url) {
   if (dir.empty()) {
     return Status::InvalidArgument("storage.url '" + url + "' names no directory (file://DIR)");
   }
-  auto store = LocalObjectStore::Open(dir);
-  if (!store.ok()) return store.status();
-  // Puts that a crash cut short leave temp files; nobody else writes here now.
-  if (auto removed = (*store)->RemoveStaleTempFiles(); !removed.ok()) return removed.status();
-  return std::unique_ptr<ObjectStore>(std::move(*store));
+  return broker::OpenLocalObjectStore(dir);
 }
 
 }  // namespace

@@ -9,15 +9,9 @@
 // Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), 1 if the agent
 // cannot start (a backend cannot be reached, …) or stop cleanly, 2 for bad
 // settings (including a backend URL that can never work).
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <asio.hpp>
-#include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -29,6 +23,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
+#include "broker/data_dir.h"
 #include "kafka/server/group/group_coordinator.h"
 #include "kafka/server/handlers/group_handlers.h"
 #include "kafka/server/handlers/handlers.h"
@@ -39,28 +34,6 @@ namespace sh::agent {
 namespace {
 
 constexpr char kVersion[] = "0.1.0";
-
-// An exclusive flock on DATA_DIR/LOCK, the lock streamctl's embedded mode
-// takes too, so an agent and streamctl never write one directory at once.
-class DataDirLock {
- public:
-  static Result<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir) {
-    std::string path = data_dir + "/LOCK";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      return Status::Unavailable("data directory " + data_dir +
-                                 " is in use by another process (another agent, or streamctl)");
-    }
-    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
-  }
-  ~DataDirLock() { ::close(fd_); }
-
- private:
-  explicit DataDirLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 kafka::ServerOptions ServerOptionsFor(const AgentConfig& c, const std::string& host,
                                       uint16_t port) {
@@ -107,7 +80,7 @@ class ShutdownSignal {
 
 // The open backends, and the data directory lock when they live there.
 struct Backends {
-  std::unique_ptr<DataDirLock> lock;
+  std::unique_ptr<broker::DataDirLock> lock;
   std::unique_ptr<MetadataStore> metadata;
   std::unique_ptr<ObjectStore> objects;
 };
@@ -123,16 +96,12 @@ int OpenBackends(const AgentConfig& config, Backends* out) {
   // The lock guards the embedded backends' files only; a cluster agent
   // (PostgreSQL and S3) keeps nothing local.
   if (BackendsUseDataDir(config)) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
-    if (ec) {
-      SH_LOG(ERROR) << "streamhouse: cannot create data directory " << config.data_dir << ": "
-                    << ec.message();
-      return 1;
-    }
-    auto locked = DataDirLock::Acquire(config.data_dir);
+    auto locked = broker::DataDirLock::Acquire(config.data_dir);
     if (!locked.ok()) {
-      SH_LOG(ERROR) << "streamhouse: " << locked.status().ToString();
+      SH_LOG(ERROR) << "streamhouse: " << locked.status().ToString()
+                    << (locked.status().code() == ErrorCode::kUnavailable
+                            ? " (another agent, or streamctl)"
+                            : "");
       return 1;
     }
     out->lock = std::move(*locked);
