@@ -49,7 +49,8 @@ Commands:
                                    (held, expired, or none)
 
 Options:
-  --data-dir DIR             the embedded data directory (default ./data)
+  --data-dir DIR             a data directory with no agent running (default ./data),
+                             served by the agent's own broker (WAL replayed first)
   --bootstrap HOST:PORT      talk to a running agent over the Kafka protocol instead;
                              topic describe then shows offsets and configs only
                              (segments and bytes print as 0); agents and leases

@@ -93,6 +93,7 @@ TEST_F(CommandsTest, ErrorsAreClearAndNonZero) {
 TEST_F(CommandsTest, CorruptSegmentIsAnErrorNotWrongRecords) {
   ASSERT_EQ(Run({"topic", "create", "c"}), 0);
   ASSERT_EQ(Run({"produce", "c", "--partition", "0"}, "hello\nworld\n"), 0);
+  Reopen();  // closing seals the tail into a segment
   auto path = dir_ / "topics/c/0/seg_00000000000000000000.bin";
   ASSERT_TRUE(std::filesystem::exists(path));
   {

@@ -1,126 +1,101 @@
 #include "cli/embedded_client.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
+#include <utility>
 
 #include "base/clock.h"
-#include "metadata/sqlite_metadata_store.h"
-#include "metadata/topic_config.h"
-#include "objstore/local_object_store.h"
-#include "records/record_batch.h"
-#include "storage/partition_reader.h"
-#include "storage/partition_writer.h"
-#include "storage/segment_index.h"
+#include "wal/wal_reader.h"
 
 namespace sh::cli {
 
-Result<std::unique_ptr<EmbeddedClient>> EmbeddedClient::Open(const std::string& data_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) return Status::IOError("cannot create data directory " + data_dir + ": " + ec.message());
-  std::string lock_path = data_dir + "/LOCK";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot open " + lock_path + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return Status::Unavailable("data directory " + data_dir +
-                               " is in use by another process (a running agent? then use "
-                               "--bootstrap HOST:PORT)");
-  }
-  auto metadata = SqliteMetadataStore::Open(data_dir + "/metadata.db");
-  if (!metadata.ok()) {
-    ::close(fd);
-    return metadata.status();
-  }
-  auto store = LocalObjectStore::Open(data_dir);
-  if (!store.ok()) {
-    ::close(fd);
-    return store.status();
-  }
-  return std::unique_ptr<EmbeddedClient>(
-      new EmbeddedClient(fd, std::move(metadata).value(), std::move(store).value()));
+Result<std::string> EmbeddedClient::AgentIdFor(ObjectStore& store,
+                                               const std::string& default_id) {
+  SH_ASSIGN_OR_RETURN(auto wal, wal::ListAllWal(store));
+  if (wal.empty()) return default_id;
+  if (wal.size() == 1) return wal.begin()->first;
+  std::string names;
+  for (const auto& [agent, objects] : wal) names += (names.empty() ? "" : ", ") + agent;
+  return Status::InvalidArgument(
+      "the data directory holds the write-ahead logs of several agents (" + names +
+      "); streamctl cannot tell which one to replay: start the agent and use --bootstrap "
+      "HOST:PORT");
 }
 
-EmbeddedClient::EmbeddedClient(int lock_fd, std::unique_ptr<MetadataStore> metadata,
-                               std::unique_ptr<ObjectStore> store)
-    : lock_fd_(lock_fd),
+Result<std::unique_ptr<EmbeddedClient>> EmbeddedClient::Open(const std::string& data_dir) {
+  auto lock = broker::DataDirLock::Acquire(data_dir);
+  if (!lock.ok()) {
+    if (lock.status().code() != ErrorCode::kUnavailable) return lock.status();
+    return Status::Unavailable(lock.status().message() +
+                               " (a running agent? then use --bootstrap HOST:PORT)");
+  }
+  SH_ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> metadata,
+                      broker::OpenSqliteMetadataStore(data_dir + "/metadata.db"));
+  SH_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, broker::OpenLocalObjectStore(data_dir));
+  // The agent's broker with its defaults; topics only from `topic create`.
+  broker::BrokerOptions options;
+  SH_ASSIGN_OR_RETURN(options.agent_id, AgentIdFor(*store, options.agent_id));
+  options.auto_create_topics = false;
+  options.cache_bytes = 64 << 20;
+  // No Start(): no background thread, so nothing runs that the agent's own
+  // settings (retention, segment.ms) should decide; a lease whose local
+  // deadline passed is renewed by the next produce. Stop() seals the tails.
+  SH_ASSIGN_OR_RETURN(std::unique_ptr<broker::Broker> broker,
+                      broker::Broker::Open(options, *metadata, *store, *SystemClock::Get()));
+  return std::unique_ptr<EmbeddedClient>(new EmbeddedClient(
+      std::move(*lock), std::move(metadata), std::move(store), std::move(broker)));
+}
+
+EmbeddedClient::EmbeddedClient(std::unique_ptr<broker::DataDirLock> lock,
+                               std::unique_ptr<MetadataStore> metadata,
+                               std::unique_ptr<ObjectStore> store,
+                               std::unique_ptr<broker::Broker> broker)
+    : lock_(std::move(lock)),
       metadata_(std::move(metadata)),
       reads_(*metadata_),
       store_(std::move(store)),
-      cache_(64 << 20) {}
+      broker_(std::move(broker)) {}
 
-EmbeddedClient::~EmbeddedClient() { ::close(lock_fd_); }
+EmbeddedClient::~EmbeddedClient() = default;
 
 Status EmbeddedClient::CreateTopic(const std::string& name, int32_t partitions,
                                    const std::map<std::string, std::string>& config) {
-  TopicInfo topic;
-  topic.name = name;
-  topic.partition_count = partitions;
-  topic.config_json = EncodeTopicConfig(config);
-  topic.created_at_ms = SystemClock::Get()->NowMs();
-  return metadata_->CreateTopic(topic);
+  return broker_->CreateTopic(name, partitions, config, /*validate_only=*/false);
 }
 
 Result<std::vector<std::string>> EmbeddedClient::ListTopics() { return reads_.ListTopics(); }
 
 Result<TopicDescription> EmbeddedClient::DescribeTopic(const std::string& name) {
-  return reads_.DescribeTopic(name);
+  SH_ASSIGN_OR_RETURN(TopicDescription d, reads_.DescribeTopic(name));
+  // The store has each partition's sealed end. Records above it are in this
+  // agent's WAL, which Open() replayed into leaders, or were produced since:
+  // either way the partition is led here, and its leader knows the offsets.
+  for (const broker::LedPartition& led : broker_->Led()) {
+    if (led.topic != name || led.partition < 0 ||
+        led.partition >= static_cast<int32_t>(d.partitions.size())) {
+      continue;
+    }
+    SH_ASSIGN_OR_RETURN(broker::PartitionOffsets offsets, broker_->Offsets(name, led.partition));
+    d.partitions[led.partition].log_start_offset = offsets.log_start_offset;
+    d.partitions[led.partition].high_watermark = offsets.high_watermark;
+  }
+  return d;
 }
 
-Status EmbeddedClient::DeleteTopic(const std::string& name) {
-  SH_ASSIGN_OR_RETURN(std::vector<PartitionInfo> partitions, metadata_->ListPartitions(name));
-  // Metadata first: once the rows are gone no reader looks for the objects,
-  // and an object left behind by a crash here is garbage, never a hole.
-  std::vector<std::string> keys;
-  for (const PartitionInfo& p : partitions) {
-    SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
-                        metadata_->ListSegments(name, p.partition, 0));
-    for (const SegmentInfo& s : segments) keys.push_back(s.object_key);
-  }
-  SH_RETURN_IF_ERROR(metadata_->DeleteTopic(name));
-  for (const std::string& key : keys) SH_RETURN_IF_ERROR(store_->Delete(key));
-  return Status::OK();
-}
+Status EmbeddedClient::DeleteTopic(const std::string& name) { return broker_->DeleteTopic(name); }
 
 Result<int64_t> EmbeddedClient::Produce(const std::string& topic, int32_t partition,
                                         ByteView batch) {
-  SH_RETURN_IF_ERROR(reads_.CheckPartition(topic, partition));
-  SH_ASSIGN_OR_RETURN(
-      std::unique_ptr<storage::PartitionWriter> writer,
-      storage::PartitionWriter::Open(topic, partition, *store_, *metadata_, nullptr,
-                                     *SystemClock::Get(), storage::PartitionWriterOptions{}));
-  SH_ASSIGN_OR_RETURN(storage::AppendResult appended, writer->Append(batch));
-  SH_RETURN_IF_ERROR(writer->Flush());
-  return appended.base_offset;
+  SH_ASSIGN_OR_RETURN(broker::ProduceResult produced, broker_->Produce(topic, partition, batch));
+  return produced.base_offset;
 }
 
 Result<FetchResult> EmbeddedClient::Fetch(const std::string& topic, int32_t partition,
                                           int64_t offset, size_t max_bytes) {
-  SH_RETURN_IF_ERROR(reads_.CheckPartition(topic, partition));
-  SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata_->GetPartition(topic, partition));
+  SH_ASSIGN_OR_RETURN(broker::FetchResult fetched,
+                      broker_->Fetch(topic, partition, offset, max_bytes));
   FetchResult out;
-  out.high_watermark = info.high_watermark;
-  out.log_start_offset = info.log_start_offset;
-  if (offset < info.log_start_offset || offset > info.high_watermark) {
-    return Status::OutOfRange("offset " + std::to_string(offset) + " is outside " + topic + "/" +
-                              std::to_string(partition) + "'s log [" +
-                              std::to_string(info.log_start_offset) + ", " +
-                              std::to_string(info.high_watermark) + "]");
-  }
-  if (offset == info.high_watermark) return out;
-  auto& index = indexes_[{topic, partition}];
-  if (!index) {
-    index =
-        std::make_unique<storage::SegmentIndex>(topic, partition, *metadata_, *SystemClock::Get());
-  }
-  storage::PartitionReader reader(topic, partition, *store_, *index, cache_);
-  SH_ASSIGN_OR_RETURN(storage::ReadResult read, reader.Read(offset, max_bytes));
-  out.batches = std::move(read.batches);
+  out.batches = std::move(fetched.batches);
+  out.high_watermark = fetched.high_watermark;
+  out.log_start_offset = fetched.log_start_offset;
   return out;
 }
 
@@ -129,11 +104,21 @@ Result<std::vector<SegmentInfo>> EmbeddedClient::ListSegments(const std::string&
   return reads_.ListSegments(topic, partition);
 }
 
+Result<std::optional<int64_t>> EmbeddedClient::OffsetForTimestamp(const std::string& topic,
+                                                                  int32_t partition,
+                                                                  int64_t timestamp_ms) {
+  SH_ASSIGN_OR_RETURN(auto found, broker_->OffsetForTimestamp(topic, partition, timestamp_ms));
+  if (!found) return std::optional<int64_t>();
+  return std::optional(found->first);
+}
+
 }  // namespace sh::cli
 
 // ---- consumer groups ----
-// No agent runs on a locked data directory, so no group has members here: a
-// group the store knows is Empty, as an agent would report it after a restart.
+// Groups are the agent's group coordinator's, not the broker's: they live in
+// the store. No agent runs on a locked data directory, so no group has
+// members here: a group the store knows is Empty, as an agent would report it
+// after a restart, and its offsets can be committed as an administrator.
 
 namespace sh::cli {
 
@@ -164,39 +149,6 @@ Status EmbeddedClient::DeleteGroup(const std::string& group) {
     return Status::NotFound("group " + group + " does not exist");
   }
   return st;
-}
-
-Result<std::optional<int64_t>> EmbeddedClient::OffsetForTimestamp(const std::string& topic,
-                                                                  int32_t partition,
-                                                                  int64_t timestamp_ms) {
-  SH_RETURN_IF_ERROR(reads_.CheckPartition(topic, partition));
-  SH_ASSIGN_OR_RETURN(PartitionInfo info, metadata_->GetPartition(topic, partition));
-  // Skip the sealed segments whose records are all older; from the first
-  // that may hold a match on, scan batch by batch (timestamps need not grow
-  // with offsets, so a later segment can still hold the first match).
-  int64_t from = info.log_start_offset;
-  SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
-                      metadata_->ListSegments(topic, partition, from));
-  for (const SegmentInfo& s : segments) {
-    if (s.max_timestamp_ms >= timestamp_ms) break;
-    from = std::max(from, s.end_offset);
-  }
-  while (from < info.high_watermark) {
-    SH_ASSIGN_OR_RETURN(FetchResult fetched, Fetch(topic, partition, from, 1 << 20));
-    if (fetched.batches.empty()) break;
-    SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
-                        records::ParseBatches(fetched.batches));
-    for (const records::RecordBatchView& batch : batches) {
-      if (batch.last_offset() >= from && batch.max_timestamp() >= timestamp_ms) {
-        SH_ASSIGN_OR_RETURN(std::vector<records::Record> recs, batch.DecodeRecords());
-        for (const records::Record& r : recs) {
-          if (r.offset >= from && r.timestamp >= timestamp_ms) return std::optional(r.offset);
-        }
-      }
-      from = std::max(from, batch.last_offset() + 1);
-    }
-  }
-  return std::optional<int64_t>();
 }
 
 Result<std::vector<AgentListing>> EmbeddedClient::ListAgents() { return reads_.ListAgents(); }

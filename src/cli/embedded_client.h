@@ -1,30 +1,41 @@
 // EmbeddedClient: streamctl on a data directory, with no agent running.
 //
 // The data directory holds metadata.db (SQLite) and the object store's
-// objects (topics/...). The client takes an exclusive lock on DIR/LOCK for
-// its lifetime, the same lock an agent holds, so two writers never share a
-// directory. Each produce seals its records into a segment at once, so what
-// streamctl acknowledged is stored when it exits.
+// objects (topics/..., wal/...). The client opens it the way an embedded
+// agent does (broker/data_dir.h: the exclusive lock on DIR/LOCK for its
+// lifetime, stale temp files removed) and runs a broker::Broker on it in
+// embedded mode, under the identity of the agent that used the directory
+// (AgentIdFor): opening replays that agent's WAL, every partition used is
+// led under its lease and epoch, and topics, configs and produced batches
+// get the agent's checks. Reads and writes of records go through the
+// Broker; listings that need only the store (topics, segments, groups,
+// agents, leases) come from it directly, as with --metadata-url.
+//
+// A produce is acknowledged once its WAL object is durable, as by the
+// agent; closing the client seals every tail into segments and releases the
+// leases, so a restarted agent finds the records sealed (or, if streamctl was
+// killed first, in the WAL it replays). See docs/storage.md "streamctl".
 #pragma once
 
-#include <map>
 #include <memory>
+#include <optional>
 #include <string>
-#include <utility>
 
+#include "broker/broker.h"
+#include "broker/data_dir.h"
 #include "cli/metadata_client.h"
 #include "cli/stream_client.h"
 #include "metadata/metadata_store.h"
 #include "objstore/object_store.h"
-#include "storage/segment_cache.h"
-#include "storage/segment_index.h"
 
 namespace sh::cli {
 
 class EmbeddedClient final : public StreamClient {
  public:
+  // Unavailable if an agent (or another streamctl) holds the directory;
+  // whatever the WAL replay returns if the directory cannot be served.
   static Result<std::unique_ptr<EmbeddedClient>> Open(const std::string& data_dir);
-  ~EmbeddedClient() override;
+  ~EmbeddedClient() override;  // seals the tails (Broker::Stop)
 
   Status CreateTopic(const std::string& name, int32_t partitions,
                      const std::map<std::string, std::string>& config) override;
@@ -48,16 +59,24 @@ class EmbeddedClient final : public StreamClient {
   Result<std::vector<AgentListing>> ListAgents() override;
   Result<std::vector<LeaseListing>> ListLeases(const std::optional<std::string>& topic) override;
 
- private:
-  EmbeddedClient(int lock_fd, std::unique_ptr<MetadataStore> metadata,
-                 std::unique_ptr<ObjectStore> store);
+  // The agent id the client's Broker runs as: the one agent with WAL objects
+  // in store (its WAL is what must be replayed; its leases are taken back at
+  // their epochs), or default_id if none has. InvalidArgument naming them if
+  // several have: which one's WAL to replay is then the agent's settings'
+  // to say (agent.id), and streamctl cannot read them.
+  static Result<std::string> AgentIdFor(ObjectStore& store, const std::string& default_id);
 
-  int lock_fd_;
+ private:
+  EmbeddedClient(std::unique_ptr<broker::DataDirLock> lock,
+                 std::unique_ptr<MetadataStore> metadata, std::unique_ptr<ObjectStore> store,
+                 std::unique_ptr<broker::Broker> broker);
+
+  // Destroyed in reverse: the broker stops before the stores close and the lock goes.
+  std::unique_ptr<broker::DataDirLock> lock_;
   std::unique_ptr<MetadataStore> metadata_;
   MetadataClient reads_;  // what needs the store alone; borrows *metadata_
   std::unique_ptr<ObjectStore> store_;
-  storage::SegmentCache cache_;
-  std::map<std::pair<std::string, int32_t>, std::unique_ptr<storage::SegmentIndex>> indexes_;
+  std::unique_ptr<broker::Broker> broker_;
 };
 
 }  // namespace sh::cli

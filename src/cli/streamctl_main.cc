@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "base/log.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/embedded_client.h"
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return cmd->Has("help") ? 0 : 2;
   }
+  // The embedded broker logs what an agent would (partitions led, WAL
+  // replayed); a command prints only its own output, and warnings.
+  sh::SetLogLevel(sh::LogLevel::WARN);
   auto client = OpenClient(*cmd);
   if (!client.ok()) {
     std::cerr << "streamctl: " << client.status().ToString() << "\n";
