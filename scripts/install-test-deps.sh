@@ -29,11 +29,11 @@ if ((${#missing[@]} > 0)); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages pinned by package-lock.json: KafkaJS (tests/compat/node) and
-# s3rver (tests/support/node).
+# npm packages pinned by package-lock.json: KafkaJS and @platformatic/kafka
+# (tests/compat/node) and s3rver (tests/support/node).
 npm_install() {  # DIR PACKAGE
   local dir=$1 pkg=$2 want have
-  want=$(sed -n "s/.*\"$pkg\": *\"\([0-9.]*\)\".*/\1/p" "$dir/package.json" | head -1)
+  want=$(sed -n "s|.*\"$pkg\": *\"\([0-9.]*\)\".*|\1|p" "$dir/package.json" | head -1)
   have=$(sed -n 's/.*"version": *"\([0-9.]*\)".*/\1/p' \
     "$dir/node_modules/$pkg/package.json" 2>/dev/null | head -1 || true)
   if [[ "$have" != "$want" ]]; then
@@ -42,4 +42,5 @@ npm_install() {  # DIR PACKAGE
   fi
 }
 npm_install tests/compat/node kafkajs
+npm_install tests/compat/node @platformatic/kafka
 npm_install tests/support/node s3rver

@@ -256,7 +256,7 @@ TEST_F(CoreHandlersTest, MetadataListsTopicsAndCreatesOnRequest) {
 
   MetadataRequest create = no_create;
   create.allow_auto_topic_creation = true;
-  for (int16_t v : {1, 4, 11}) {
+  for (int16_t v : {1, 4, 11, 12}) {
     resp = Call<MetadataResponse>(*metadata_handler_, create, v);
     EXPECT_EQ(resp.topics.at(0).error_code, 0) << "v" << v;
     EXPECT_EQ(resp.topics.at(0).partitions.size(), 2u);  // default_partitions
@@ -279,7 +279,7 @@ TEST_F(CoreHandlersTest, BytesAfterAWholeRequestAreIgnored) {
   MetadataRequest req;
   req.topics = std::vector<MetadataRequest::MetadataRequestTopic>{{{}, "t"}};
   req.allow_auto_topic_creation = false;
-  for (int16_t v : {1, 9, 11}) {
+  for (int16_t v : {1, 9, 11, 12}) {
     ByteWriter w;
     ASSERT_TRUE(req.Encode(w, v).ok());
     Bytes body = w.Take();
@@ -298,6 +298,23 @@ TEST_F(CoreHandlersTest, BytesAfterAWholeRequestAreIgnored) {
     Bytes cut(body.begin(), body.end() - 1);
     EXPECT_FALSE(testing::RunHandler(*metadata_handler_, cut, v, blocking_).ok()) << "v" << v;
   }
+}
+
+// Metadata v12 may name a topic by id alone; StreamHouse has no topic ids yet,
+// so the answer is Kafka's UNKNOWN_TOPIC_ID for it, next to topics by name.
+TEST_F(CoreHandlersTest, MetadataV12TopicByIdAloneIsUnknown) {
+  MetadataRequest req;
+  Uuid id{};
+  id[15] = 7;
+  req.topics = std::vector<MetadataRequest::MetadataRequestTopic>{{id, std::nullopt}, {{}, "t"}};
+  req.allow_auto_topic_creation = false;
+  auto resp = Call<MetadataResponse>(*metadata_handler_, req, 12);
+  ASSERT_EQ(resp.topics.size(), 2u);
+  EXPECT_EQ(resp.topics[0].error_code, Code(KafkaError::kUnknownTopicId));
+  EXPECT_EQ(resp.topics[0].topic_id, id);
+  EXPECT_FALSE(resp.topics[0].name.has_value());
+  EXPECT_EQ(resp.topics[1].error_code, 0);
+  EXPECT_EQ(resp.topics[1].partitions.size(), 3u);
 }
 
 TEST_F(CoreHandlersTest, ListOffsetsEarliestLatestAndByTimestamp) {

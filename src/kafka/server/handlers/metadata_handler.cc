@@ -78,11 +78,13 @@ asio::awaitable<Result<std::optional<Bytes>>> MetadataHandler::Handle(RequestCon
       return topics;
     }
     for (const auto& t : *req.topics) {
-      if (!t.name) {  // asked by topic id only: StreamHouse has no topic ids
+      if (!t.name) {  // asked by topic id only: StreamHouse has no topic ids yet
         Response::MetadataResponseTopic unknown;
         unknown.name = std::nullopt;
         unknown.topic_id = t.topic_id;
-        unknown.error_code = Code(KafkaError::kUnknownTopicOrPartition);
+        // v12 is where Kafka looks topics up by id, and answers UNKNOWN_TOPIC_ID.
+        unknown.error_code = Code(version >= 12 ? KafkaError::kUnknownTopicId
+                                                : KafkaError::kUnknownTopicOrPartition);
         topics.push_back(std::move(unknown));
         continue;
       }

@@ -28,7 +28,7 @@ class MetadataHandler final : public Handler {
       : broker_(broker), options_(std::move(options)), cluster_(ResolveClusterView(options_)) {}
   ApiKey api_key() const override { return ApiKey::kMetadata; }
   int16_t min_version() const override { return 0; }
-  int16_t max_version() const override { return 11; }
+  int16_t max_version() const override { return 12; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:
