@@ -4,7 +4,7 @@
 
 #include "base/log.h"
 #include "records/record_batch.h"
-#include "storage/segment_reader.h"
+#include "storage/time_query.h"
 
 namespace sh::broker {
 namespace {
@@ -30,38 +30,6 @@ void AppendWholeBatches(Bytes& out, const Bytes& more, size_t max_bytes) {
     out.insert(out.end(), rest.begin(), rest.begin() + static_cast<ptrdiff_t>(size));
     rest = rest.subspan(size);
   }
-}
-
-// The first record of batch at offset >= from with timestamp >= ts.
-// LogAppendTime batches: every record carries the batch's max timestamp.
-Result<std::optional<std::pair<int64_t, int64_t>>> ScanBatch(const records::RecordBatchView& b,
-                                                             int64_t from, int64_t ts) {
-  using Found = std::optional<std::pair<int64_t, int64_t>>;
-  if (b.last_offset() < from || b.max_timestamp() < ts || b.record_count() == 0) {
-    return Found();
-  }
-  if (b.timestamp_type() == records::TimestampType::kLogAppendTime) {
-    return Found(std::make_pair(std::max(b.base_offset(), from), b.max_timestamp()));
-  }
-  SH_ASSIGN_OR_RETURN(std::vector<records::Record> recs, b.DecodeRecords());
-  for (const records::Record& r : recs) {
-    if (r.offset >= from && r.timestamp >= ts) return Found(std::make_pair(r.offset, r.timestamp));
-  }
-  return Found();
-}
-
-// The largest timestamp of a record of b at offset >= from (nullopt if none).
-Result<std::optional<int64_t>> MaxTimestampFrom(const records::RecordBatchView& b, int64_t from) {
-  if (b.record_count() == 0 || b.last_offset() < from) return std::optional<int64_t>();
-  if (b.base_offset() >= from || b.timestamp_type() == records::TimestampType::kLogAppendTime) {
-    return std::optional<int64_t>(b.max_timestamp());
-  }
-  SH_ASSIGN_OR_RETURN(std::vector<records::Record> recs, b.DecodeRecords());
-  std::optional<int64_t> max;
-  for (const records::Record& r : recs) {
-    if (r.offset >= from && (!max || r.timestamp > *max)) max = r.timestamp;
-  }
-  return max;
 }
 
 }  // namespace
@@ -209,122 +177,31 @@ Result<PartitionOffsets> PartitionLeader::Offsets() const {
   return PartitionOffsets{log_start_.load(), writer_->next_offset()};
 }
 
-Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::ScanSegment(
-    const SegmentInfo& segment, int64_t from, int64_t ts) {
-  using Found = std::optional<std::pair<int64_t, int64_t>>;
-  std::shared_ptr<const storage::SegmentReader> reader = cache_.GetReader(segment.object_key);
-  if (!reader) {
-    SH_ASSIGN_OR_RETURN(reader,
-                        storage::SegmentReader::Open(store_, segment.object_key,
-                                                     static_cast<uint64_t>(segment.size_bytes)));
-    cache_.PutReader(segment.object_key, reader);
-  }
-  std::optional<size_t> block = reader->FindBlockByTimestamp(ts);
-  for (; block && *block < reader->blocks().size(); ++*block) {
-    if (reader->blocks()[*block].last_offset < from) continue;
-    std::shared_ptr<const Bytes> data = cache_.GetBlock(segment.object_key, *block);
-    if (!data) {
-      SH_ASSIGN_OR_RETURN(Bytes raw, reader->ReadBlock(store_, *block));
-      data = std::make_shared<const Bytes>(std::move(raw));
-      cache_.PutBlock(segment.object_key, *block, data);
-    }
-    SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
-                        records::ParseBatches(*data));
-    for (const records::RecordBatchView& b : batches) {
-      SH_ASSIGN_OR_RETURN(Found found, ScanBatch(b, from, ts));
-      if (found) return found;
-    }
-  }
-  return Found();
+storage::LogSource PartitionLeader::LogReader() {
+  return [this](int64_t offset, size_t max_bytes) -> Result<Bytes> {
+    std::shared_lock lock(writer_mu_);
+    SH_RETURN_IF_ERROR(CheckOpenLocked());
+    if (offset >= writer_->next_offset()) return Bytes();
+    return ReadLocked(offset, max_bytes);
+  };
 }
 
 Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::OffsetForTimestamp(
     int64_t timestamp_ms) {
-  using Found = std::optional<std::pair<int64_t, int64_t>>;
-  int64_t next = log_start_.load();
-  // Sealed segments: skip those whose max timestamp is too early; inside one,
-  // the block index skips blocks the same way.
+  int64_t start = log_start_.load();
   SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
-                      metadata_.ListSegments(topic_, partition_, next));
-  for (const SegmentInfo& segment : segments) {
-    if (segment.end_offset <= next) continue;
-    if (segment.max_timestamp_ms >= timestamp_ms) {
-      SH_ASSIGN_OR_RETURN(Found found,
-                          ScanSegment(segment, std::max(next, segment.base_offset), timestamp_ms));
-      if (found) return found;
-    }
-    next = segment.end_offset;
-  }
-  // The tail, and anything sealed since the listing, read as a fetch would.
-  Found found;
-  SH_RETURN_IF_ERROR(ForEachBatch(
-      next, INT64_MAX, [&](const records::RecordBatchView& b, int64_t from) -> Result<bool> {
-        SH_ASSIGN_OR_RETURN(found, ScanBatch(b, from, timestamp_ms));
-        return found.has_value();
-      }));
-  return found;
-}
-
-Status PartitionLeader::ForEachBatch(int64_t from, int64_t limit, const BatchVisitor& visit) {
-  constexpr size_t kChunk = 1 << 20;
-  int64_t next = from;
-  while (next < limit) {
-    Bytes chunk;
-    {
-      std::shared_lock lock(writer_mu_);
-      SH_RETURN_IF_ERROR(CheckOpenLocked());
-      if (next >= writer_->next_offset()) break;
-      SH_ASSIGN_OR_RETURN(chunk, ReadLocked(next, kChunk));
-    }
-    if (chunk.empty()) break;
-    SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
-                        records::ParseBatches(chunk));
-    for (const records::RecordBatchView& b : batches) {
-      if (b.last_offset() < next) continue;
-      if (b.base_offset() >= limit) return Status::OK();
-      SH_ASSIGN_OR_RETURN(bool stop, visit(b, std::max(from, b.base_offset())));
-      if (stop) return Status::OK();
-    }
-    next = std::max(next, batches.back().last_offset() + 1);
-  }
-  return Status::OK();
+                      metadata_.ListSegments(topic_, partition_, start));
+  return storage::FindOffsetForTimestamp(reader_, segments, start, timestamp_ms, LogReader());
 }
 
 Result<std::optional<std::pair<int64_t, int64_t>>> PartitionLeader::OffsetOfMaxTimestamp() {
-  using Found = std::optional<std::pair<int64_t, int64_t>>;
-  const int64_t start = log_start_.load();
-  // The largest timestamp at or after the log start: whole segments from
-  // their metadata, a segment straddling the log start and the tail by
-  // reading their batch headers. Then the first record with it.
-  std::optional<int64_t> max;
-  auto raise = [&max](int64_t ts) {
-    if (!max || ts > *max) max = ts;
-  };
+  int64_t start = log_start_.load();
   SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
                       metadata_.ListSegments(topic_, partition_, start));
-  int64_t sealed_end = start;
-  for (const SegmentInfo& segment : segments) {
-    if (segment.end_offset <= start) continue;
-    if (segment.base_offset >= start && segment.record_count > 0) {
-      raise(segment.max_timestamp_ms);
-    } else {
-      SH_RETURN_IF_ERROR(
-          ForEachBatch(start, segment.end_offset,
-                       [&](const records::RecordBatchView& b, int64_t from) -> Result<bool> {
-                         SH_ASSIGN_OR_RETURN(std::optional<int64_t> ts, MaxTimestampFrom(b, from));
-                         if (ts) raise(*ts);
-                         return false;
-                       }));
-    }
-    sealed_end = std::max(sealed_end, segment.end_offset);
-  }
-  SH_RETURN_IF_ERROR(ForEachBatch(
-      sealed_end, INT64_MAX, [&](const records::RecordBatchView& b, int64_t from) -> Result<bool> {
-        SH_ASSIGN_OR_RETURN(std::optional<int64_t> ts, MaxTimestampFrom(b, from));
-        if (ts) raise(*ts);
-        return false;
-      }));
-  if (!max) return Found();
+  SH_ASSIGN_OR_RETURN(std::optional<int64_t> max,
+                      storage::FindMaxTimestamp(segments, start, LogReader()));
+  // Then the first record with it.
+  if (!max) return std::optional<std::pair<int64_t, int64_t>>();
   return OffsetForTimestamp(*max);
 }
 

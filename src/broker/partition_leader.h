@@ -32,7 +32,9 @@
 // was written). If the renewal is Fenced they never become visible here; the
 // next leader may recover them from the WAL below its epoch start.
 // The log start offset is kept in memory (loaded at open, raised by
-// DeleteRecords and retention, which this leader performs itself).
+// DeleteRecords and retention, which this leader performs itself). The
+// timestamp search is storage's (storage/time_query.h): the leader lists
+// the segments and calls it.
 //
 // Thread-safe. Methods block on the metadata and object stores.
 #pragma once
@@ -64,6 +66,7 @@
 #include "storage/partition_writer.h"
 #include "storage/segment_cache.h"
 #include "storage/segment_index.h"
+#include "storage/time_query.h"
 #include "wal/wal_recovery.h"
 #include "wal/wal_writer.h"
 
@@ -209,14 +212,9 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   Status CheckOpenLocked() const;
   // Raises the log start to offset and deletes the segments wholly below it.
   Status RemoveBelow(int64_t offset);
-  // Calls visit(batch, from) for each batch holding offsets in [from, limit),
-  // sealed or in the tail, in order, until it returns true. `from` passed to
-  // visit is the first offset of interest in that batch.
-  using BatchVisitor =
-      std::function<Result<bool>(const records::RecordBatchView& batch, int64_t from)>;
-  Status ForEachBatch(int64_t from, int64_t limit, const BatchVisitor& visit);
-  Result<std::optional<std::pair<int64_t, int64_t>>> ScanSegment(const SegmentInfo& segment,
-                                                                 int64_t from, int64_t ts);
+  // The log as a fetch reads it (ReadLocked, taking writer_mu_), for the
+  // timestamp search (storage/time_query.h).
+  storage::LogSource LogReader();
 
   const std::string topic_;
   const int32_t partition_;

@@ -2,6 +2,7 @@
 
 #include "records/record_batch.h"
 #include "storage/segment_reader.h"
+#include "storage/time_query.h"
 
 namespace sh::storage {
 namespace {
@@ -75,6 +76,23 @@ Result<ReadResult> PartitionReader::Read(int64_t offset, size_t max_bytes) {
     if (result.batches.size() >= max_bytes) return result;
     segment = std::move(next).value();
   }
+}
+
+Result<std::optional<TimestampHit>> PartitionReader::FindInSegment(const SegmentInfo& segment,
+                                                                   int64_t from, int64_t ts_ms) {
+  SH_ASSIGN_OR_RETURN(std::shared_ptr<const SegmentReader> reader, OpenSegment(segment));
+  std::optional<size_t> block = reader->FindBlockByTimestamp(ts_ms);
+  for (; block && *block < reader->blocks().size(); ++*block) {
+    if (reader->blocks()[*block].last_offset < from) continue;
+    SH_ASSIGN_OR_RETURN(std::shared_ptr<const Bytes> data, LoadBlock(*reader, *block));
+    SH_ASSIGN_OR_RETURN(std::vector<records::RecordBatchView> batches,
+                        records::ParseBatches(*data));
+    for (const records::RecordBatchView& b : batches) {
+      SH_ASSIGN_OR_RETURN(std::optional<TimestampHit> found, FindInBatch(b, from, ts_ms));
+      if (found) return found;
+    }
+  }
+  return std::optional<TimestampHit>();
 }
 
 }  // namespace sh::storage
