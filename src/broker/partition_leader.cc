@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "records/record_batch.h"
+#include "storage/retention.h"
 #include "storage/time_query.h"
 
 namespace sh::broker {
@@ -259,25 +260,12 @@ Status PartitionLeader::ApplyRetention(const TopicSettings& settings) {
   if (settings.retention_ms >= 0 || settings.retention_bytes >= 0) {
     SH_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
                         metadata_.ListSegments(topic_, partition_, start));
-    size_t i = 0;
-    if (settings.retention_ms >= 0) {
-      int64_t now = clock_.NowMs();
-      while (i < segments.size() && now - segments[i].max_timestamp_ms > settings.retention_ms) {
-        cut = segments[i++].end_offset;
-      }
-    }
-    if (settings.retention_bytes >= 0) {
-      // As Kafka: drop the oldest while what stays is still >= retention.bytes.
-      int64_t excess = -settings.retention_bytes;
-      for (size_t j = i; j < segments.size(); ++j) excess += segments[j].size_bytes;
-      while (i < segments.size() && excess - segments[i].size_bytes >= 0) {
-        excess -= segments[i].size_bytes;
-        cut = segments[i++].end_offset;
-      }
-    }
+    cut = storage::ComputeRetention(segments, start, clock_.NowMs(),
+                                    {settings.retention_ms, settings.retention_bytes})
+              .log_start;
   }
   // Also clears rows left below the log start by an earlier failed attempt.
-  return RemoveBelow(std::max(cut, start));
+  return RemoveBelow(cut);
 }
 
 Status PartitionLeader::Roll(int64_t flush_ms) {

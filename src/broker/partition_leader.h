@@ -33,8 +33,9 @@
 // next leader may recover them from the WAL below its epoch start.
 // The log start offset is kept in memory (loaded at open, raised by
 // DeleteRecords and retention, which this leader performs itself). The
-// timestamp search is storage's (storage/time_query.h): the leader lists
-// the segments and calls it.
+// timestamp search and the retention decision are storage's
+// (storage/time_query.h, storage/retention.h): the leader lists the
+// segments, calls them, and removes what retention gives up.
 //
 // Thread-safe. Methods block on the metadata and object stores.
 #pragma once
@@ -130,7 +131,8 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   // Background work, each safe to call at any time:
   // Seals the tail at segment.ms, or when it has been non-empty for flush_ms.
   Status Roll(int64_t flush_ms);
-  // Deletes whole segments past retention.ms / retention.bytes.
+  // Deletes whole segments past retention.ms / retention.bytes
+  // (storage::ComputeRetention decides which).
   Status ApplyRetention(const TopicSettings& settings);
   // Renews the lease if a third of lease_ms has passed since the last renewal.
   Status MaybeRenewLease();
