@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "cli/commands_test_fixture.h"
+#include "objstore/memory_object_store.h"
+#include "wal/wal_format.h"
 
 namespace sh::cli {
 namespace {
@@ -114,6 +116,20 @@ TEST_F(CommandsTest, CorruptSegmentIsAnErrorNotWrongRecords) {
 TEST_F(CommandsTest, SecondClientOnSameDirectoryIsRefused) {
   auto second = EmbeddedClient::Open(dir_.string());
   EXPECT_EQ(second.status().code(), ErrorCode::kUnavailable);
+}
+
+// streamctl stands in for the agent whose WAL the directory holds.
+TEST(EmbeddedAgentIdTest, TheOneAgentWithWalObjectsElseTheDefault) {
+  MemoryObjectStore store;
+  EXPECT_EQ(EmbeddedClient::AgentIdFor(store, "agent-0").value(), "agent-0");
+  ASSERT_TRUE(store.Put(wal::WalObjectKey("blue", 7), Bytes{}).ok());
+  ASSERT_TRUE(store.Put("wal/not-a-wal-key", Bytes{}).ok());
+  EXPECT_EQ(EmbeddedClient::AgentIdFor(store, "agent-0").value(), "blue");
+  ASSERT_TRUE(store.Put(wal::WalObjectKey("green", 1), Bytes{}).ok());
+  Result<std::string> several = EmbeddedClient::AgentIdFor(store, "agent-0");
+  EXPECT_EQ(several.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(several.status().message().find("blue, green"), std::string::npos);
+  EXPECT_NE(several.status().message().find("--bootstrap"), std::string::npos);
 }
 
 }  // namespace

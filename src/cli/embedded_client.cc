@@ -7,8 +7,7 @@
 
 namespace sh::cli {
 
-Result<std::string> EmbeddedClient::AgentIdFor(ObjectStore& store,
-                                               const std::string& default_id) {
+Result<std::string> EmbeddedClient::AgentIdFor(ObjectStore& store, const std::string& default_id) {
   SH_ASSIGN_OR_RETURN(auto wal, wal::ListAllWal(store));
   if (wal.empty()) return default_id;
   if (wal.size() == 1) return wal.begin()->first;
@@ -40,8 +39,8 @@ Result<std::unique_ptr<EmbeddedClient>> EmbeddedClient::Open(const std::string& 
   // deadline passed is renewed by the next produce. Stop() seals the tails.
   SH_ASSIGN_OR_RETURN(std::unique_ptr<broker::Broker> broker,
                       broker::Broker::Open(options, *metadata, *store, *SystemClock::Get()));
-  return std::unique_ptr<EmbeddedClient>(new EmbeddedClient(
-      std::move(*lock), std::move(metadata), std::move(store), std::move(broker)));
+  return std::unique_ptr<EmbeddedClient>(new EmbeddedClient(std::move(*lock), std::move(metadata),
+                                                            std::move(store), std::move(broker)));
 }
 
 EmbeddedClient::EmbeddedClient(std::unique_ptr<broker::DataDirLock> lock,

@@ -14,7 +14,8 @@
 // A produce is acknowledged once its WAL object is durable, as by the
 // agent; closing the client seals every tail into segments and releases the
 // leases, so a restarted agent finds the records sealed (or, if streamctl was
-// killed first, in the WAL it replays). See docs/storage.md "streamctl".
+// killed first, in the WAL it replays). See docs/deployment.md, "streamctl
+// on a data directory".
 #pragma once
 
 #include <memory>
@@ -67,9 +68,8 @@ class EmbeddedClient final : public StreamClient {
   static Result<std::string> AgentIdFor(ObjectStore& store, const std::string& default_id);
 
  private:
-  EmbeddedClient(std::unique_ptr<broker::DataDirLock> lock,
-                 std::unique_ptr<MetadataStore> metadata, std::unique_ptr<ObjectStore> store,
-                 std::unique_ptr<broker::Broker> broker);
+  EmbeddedClient(std::unique_ptr<broker::DataDirLock> lock, std::unique_ptr<MetadataStore> metadata,
+                 std::unique_ptr<ObjectStore> store, std::unique_ptr<broker::Broker> broker);
 
   // Destroyed in reverse: the broker stops before the stores close and the lock goes.
   std::unique_ptr<broker::DataDirLock> lock_;

@@ -1,7 +1,7 @@
 // StreamClient: what streamctl needs from StreamHouse, whichever way it gets
-// there. EmbeddedClient works on a data directory directly (the SQLite
-// metadata file and the local object store); a Kafka-protocol client talks to
-// a running agent. Commands are written once, against this interface.
+// there. EmbeddedClient serves a data directory with no agent running,
+// through the agent's own broker (broker::Broker); a Kafka-protocol client
+// talks to a running agent. Commands are written once, against this interface.
 #pragma once
 
 #include <cstdint>
