@@ -1,4 +1,4 @@
-// The agent's two backends, chosen by URL (DESIGN §1, docs/deployment.md):
+// The agent's two backends, chosen by URL (docs/design.md §1, docs/deployment.md):
 //
 //   metadata.url  sqlite://PATH                      embedded: a SQLite file
 //                 postgres://… or postgresql://…     cluster: PostgreSQL

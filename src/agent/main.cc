@@ -1,5 +1,5 @@
 // streamhouse: a StreamHouse agent. With no arguments, an embedded agent on
-// 127.0.0.1:9092 with its data in ./data (DESIGN §1). Settings: --help and
+// 127.0.0.1:9092 with its data in ./data (docs/design.md §1). Settings: --help and
 // docs/configuration.md.
 //
 // Cluster backends: metadata.url postgres://… and storage.url s3://… (backends.h,

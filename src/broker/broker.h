@@ -1,4 +1,4 @@
-// Broker: the partitions this agent leads, in storage terms (DESIGN §6, §7).
+// Broker: the partitions this agent leads, in storage terms (docs/design.md §6, §7).
 //
 // Knows nothing of the Kafka wire format; the Kafka handlers
 // (src/kafka/server) call it and translate its Status codes to Kafka error

@@ -280,7 +280,7 @@ class Broker::Impl {
   void DeleteIfTorn(const std::string& key);
   Status OpenClusterWal();
 
-  // Start-up (DESIGN §6 "Recovery"): rebuilds the tails from this agent's
+  // Start-up (docs/design.md §6 "Recovery"): rebuilds the tails from this agent's
   // WAL, then starts the writer after the highest sequence found.
   Status RecoverAndOpenWal();
 

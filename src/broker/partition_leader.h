@@ -1,4 +1,4 @@
-// PartitionLeader: one partition this agent leads (DESIGN §6, §7, §8).
+// PartitionLeader: one partition this agent leads (docs/design.md §6, §7, §8).
 //
 // Holds the partition's lease (epoch), its PartitionWriter (in-memory tail +
 // seals), its SegmentIndex and a PartitionReader over the shared SegmentCache.

@@ -1,6 +1,6 @@
 // PartitionLeader's produce path: validation, idempotent-producer checks,
 // offset assignment, the WAL, and the move of durable batches into the tail
-// (DESIGN §6, docs/durability.md).
+// (docs/design.md §6, docs/durability.md).
 #include <algorithm>
 
 #include "base/log.h"

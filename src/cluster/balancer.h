@@ -1,4 +1,4 @@
-// Balancer: what this agent should do with its leases now (DESIGN §8,
+// Balancer: what this agent should do with its leases now (docs/design.md §8,
 // docs/cluster.md "Balancing and hand-over"). Pure: no I/O, no clock; the
 // caller gathers the inputs (Membership::LiveAgentIds, the topics'
 // partitions, MetadataStore::ListLeases, what it leads in-process) and

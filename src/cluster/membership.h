@@ -1,5 +1,5 @@
 // Membership: this agent's row in the `agents` table, and who else is alive
-// (DESIGN §8, docs/cluster.md "Registration and heartbeats").
+// (docs/design.md §8, docs/cluster.md "Registration and heartbeats").
 //
 // Each agent calls Heartbeat() every heartbeat_interval_ms; the row's
 // last_heartbeat is the agent's own wall clock. An agent is live while

@@ -1,5 +1,5 @@
 // Rendezvous (highest-random-weight) hashing: which live agent should own a
-// partition or a consumer group (DESIGN §8, docs/cluster.md).
+// partition or a consumer group (docs/design.md §8, docs/cluster.md).
 //
 // Every agent computes the same answer from the same inputs, with no
 // coordination: for a key k and agents a1..an, the owner is the agent with the

@@ -3,7 +3,7 @@
 namespace sh {
 namespace {
 
-// Version 1: the tables of DESIGN.md §5, as in the SQLite store. Offsets and
+// Version 1: the tables of docs/design.md §5, as in the SQLite store. Offsets and
 // Unix-millisecond timestamps are BIGINT; config is the canonical JSON text
 // the store writes (TEXT rather than jsonb so both backends return it
 // byte-for-byte alike).

@@ -3,7 +3,7 @@
 namespace sh {
 namespace {
 
-// Version 1: the tables of DESIGN.md §5. Timestamps are Unix milliseconds.
+// Version 1: the tables of docs/design.md §5. Timestamps are Unix milliseconds.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE topics (
   name            TEXT PRIMARY KEY,

@@ -1,4 +1,4 @@
-// PartitionReader: reads one partition's sealed log (DESIGN §7).
+// PartitionReader: reads one partition's sealed log (docs/design.md §7).
 //
 // Read(offset, max_bytes): SegmentIndex (which segment) -> SegmentCache (its
 // reader and blocks) -> ObjectStore (ranged GETs on a miss). It returns whole

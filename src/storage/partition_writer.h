@@ -1,4 +1,4 @@
-// PartitionWriter: the write side of one partition's log (DESIGN §6 step 4).
+// PartitionWriter: the write side of one partition's log (docs/design.md §6 step 4).
 //
 // Append() validates producer batches, assigns them consecutive offsets and
 // keeps them in an in-memory tail. Sealing turns the tail into a segment:

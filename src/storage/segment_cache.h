@@ -1,5 +1,5 @@
 // SegmentCache: recently read segment blocks and open segment readers, in
-// memory, bounded in bytes, least recently used evicted first (DESIGN §5).
+// memory, bounded in bytes, least recently used evicted first (docs/design.md §5).
 //
 // Blocks are cached decompressed (the concatenated record batches), keyed by
 // (object key, block number), so a warm fetch touches neither the object

@@ -1,4 +1,4 @@
-// Segment format version 1 (DESIGN §4; byte layout in docs/formats/segment.md).
+// Segment format version 1 (docs/design.md §4; byte layout in docs/formats/segment.md).
 //
 // A segment holds one partition's record batches for a contiguous offset
 // range, grouped into blocks of ~1 MiB (before compression), each block
@@ -54,7 +54,7 @@ struct SegmentFooter {
 };
 
 // The 32-byte segment header. Bytes [16, 20) hold a CRC-32C of bytes [0, 16)
-// (DESIGN reserves them; the checksum lets a reader reject any flipped
+// (the original layout reserved them; the checksum lets a reader reject any flipped
 // header byte, e.g. a codec of none turned into lz4, which nothing else catches).
 struct SegmentHeader {
   uint16_t version = kSegmentFormatVersion;
@@ -62,7 +62,7 @@ struct SegmentHeader {
   int64_t base_offset = 0;
 };
 
-// The 12-byte block header. The DESIGN's "raw length" word also carries the
+// The 12-byte block header. Its "raw length" word (docs/design.md §4) also carries the
 // block's own codec in its top 4 bits (a block of producer-compressed batches
 // is stored uncompressed inside an lz4/zstd segment); see docs/formats/segment.md.
 struct BlockHeader {

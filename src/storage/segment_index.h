@@ -1,5 +1,5 @@
 // SegmentIndex: which sealed segment holds an offset, for one partition,
-// answered from memory (DESIGN §5).
+// answered from memory (docs/design.md §5).
 //
 // Entries are kept in a vector sorted by base offset; Find(offset) is
 // upper_bound(offset) then one step back, and checks that the segment found

@@ -1,4 +1,4 @@
-// Write-ahead log object format, version 1 (DESIGN §6; byte layout in
+// Write-ahead log object format, version 1 (docs/design.md §6; byte layout in
 // docs/formats/wal.md, pinned by wal_format_test.cc).
 //
 // One WAL object is `wal/{agent_id}/{sequence:020}.wal`: a header, the

@@ -1,5 +1,5 @@
 // WalIndex: which offsets each WAL object holds, so that objects fully
-// covered by sealed segments can be deleted (DESIGN §6 step 4).
+// covered by sealed segments can be deleted (docs/design.md §6 step 4).
 //
 // RecoverWal returns the summaries of the objects it read; the WalWriter adds
 // one for every object it tries to write (also failed ones: a Put that timed
@@ -32,7 +32,7 @@ struct WalObjectSummary {
 // Keys of the objects all of whose partitions have max_offset < sealed_end.
 // The object with the highest sequence is never included: it stays so that a
 // restart learns the next sequence number from the store (a sequence is never
-// reused, DESIGN §6 and docs/formats/wal.md "Sequence numbers"); recovery
+// reused, docs/design.md §6 and docs/formats/wal.md "Sequence numbers"); recovery
 // replays none of its records once they are sealed.
 std::vector<std::string> CoveredObjects(const std::vector<WalObjectSummary>& objects,
                                         const SealedEndFn& sealed_end);

@@ -1,4 +1,4 @@
-// Rebuilding partition tails from an agent's WAL (DESIGN §6 "Recovery").
+// Rebuilding partition tails from an agent's WAL (docs/design.md §6 "Recovery").
 //
 // RecoverWal reads every WAL object of the agent in sequence order and
 // returns, per (topic, partition), the batches at offsets >= sealed_end

@@ -1,4 +1,4 @@
-// WalWriter: group commit of WAL entries into WAL objects (DESIGN §6 step 2-3).
+// WalWriter: group commit of WAL entries into WAL objects (docs/design.md §6 step 2-3).
 //
 // Append queues an entry; one flusher thread gathers everything queued and
 // writes it as ONE object with ObjectStore::Put (atomic and durable), at the

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Cluster mode end to end: an agent with its metadata in PostgreSQL and its
-objects in S3 (s3rver), both started here on loopback (DESIGN §1).
+objects in S3 (s3rver), both started here on loopback (docs/design.md §1).
 
 1. confluent-kafka (acks=all) produces records of varied sizes, keys and
    headers to a 3-partition topic; a consumer reads them back byte-exact

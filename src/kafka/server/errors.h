@@ -1,5 +1,5 @@
 // Kafka error codes, and the one place where StreamHouse's Status codes
-// become them (STYLE.md: errors are translated in exactly one place).
+// become them (docs/style.md: errors are translated in exactly one place).
 #pragma once
 
 #include <cstdint>

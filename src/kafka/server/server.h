@@ -1,4 +1,4 @@
-// Server: the Kafka wire protocol on a TCP port (DESIGN §9).
+// Server: the Kafka wire protocol on a TCP port (docs/design.md §9).
 //
 // One io_context runs on network_threads threads; every connection is a set
 // of coroutines on its own strand (connection.h). Handlers are looked up by

@@ -1,4 +1,4 @@
-// GroupCoordinator: every classic consumer group of this agent (DESIGN §8).
+// GroupCoordinator: every classic consumer group of this agent (docs/design.md §8).
 //
 // Member state lives in memory (one Group state machine per group id, under
 // one mutex); committed offsets live in the MetadataStore, so they survive a
