@@ -1,10 +1,10 @@
 // MetadataStore: topics, partitions, segments, consumer offsets, agents,
 // leases and producer state, in SQL.
 //
-// Backends: SqliteMetadataStore (embedded) and a PostgreSQL one (clusters);
-// both pass metadata_conformance_test. CachedMetadataStore sits in front of
-// either. Calls block; the agent makes them from a worker pool. All methods
-// are thread-safe.
+// Backends: SqliteMetadataStore (embedded), OpenPostgresMetadataStore (clusters);
+// both pass metadata_conformance.h's suite. CachedMetadataStore sits in front of
+// either. Calls block: the agent makes them from worker and background threads,
+// never from a network thread. All methods are thread-safe.
 //
 // Leader fencing: every write that belongs to a partition leader takes the
 // leader epoch the writer believes it holds. The write succeeds only if no
@@ -33,7 +33,7 @@ struct TopicInfo {
 struct PartitionInfo {
   std::string topic;
   int32_t partition = 0;
-  // Next offset to be written; every offset below it is durable.
+  // End of the sealed segments, not Kafka's high watermark (docs/metadata.md).
   int64_t high_watermark = 0;
   // First offset still readable (raised by retention and DeleteRecords).
   int64_t log_start_offset = 0;

@@ -21,9 +21,9 @@
 // After a failed object the writer is FAILED: entries still queued get
 // Unavailable, and Append refuses new entries, until Resume(). This keeps
 // an object with later offsets of a partition from landing behind the failed
-// one (a hole in the log). The broker, on a failure callback, calls Resume()
-// and re-appends the failed entries unchanged (same offsets and bytes), as
-// docs/formats/wal.md "Failed writes and recovery" explains.
+// one (a hole in the log). The broker's background pass, once every failure
+// callback has run, calls Resume() and re-appends the failed entries unchanged
+// (same offsets and bytes), as docs/formats/wal.md "Failed writes" explains.
 //
 // Callbacks run on the flusher thread, never inside Append, and must not
 // call Stop(). Thread-safe.
