@@ -60,16 +60,18 @@ std::string ReadFile(const std::string& path) {
   return s;
 }
 
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+// The port the agent logs once it listens ("streamhouse listening on
+// 127.0.0.1:PORT (advertised ...)"); 0 until then. The tests give the agent
+// port 0: a port probed free here could be taken by another process before
+// the agent binds it.
+uint16_t ListeningPort(const std::string& log_path) {
+  const std::string log = ReadFile(log_path);
+  const std::string mark = "streamhouse listening on 127.0.0.1:";
+  size_t at = log.find(mark);
+  if (at == std::string::npos) return 0;
+  size_t end = log.find(' ', at + mark.size());  // the whole line is there
+  if (end == std::string::npos) return 0;
+  return static_cast<uint16_t>(std::stoi(log.substr(at + mark.size(), end - at - mark.size())));
 }
 
 int Connect(uint16_t port) {
@@ -116,17 +118,18 @@ TEST_F(AgentProcessTest, HelpVersionAndBadSettings) {
 }
 
 TEST_F(AgentProcessTest, ServesLocksDataDirAndStopsOnSigterm) {
-  uint16_t port = FreePort();
-  std::string listen = "127.0.0.1:" + std::to_string(port);
   std::string data = Path("data");
-  pid_t agent = Spawn({"--data-dir", data, "--kafka-listen", listen}, Path("agent.txt"));
+  pid_t agent = Spawn({"--data-dir", data, "--kafka-listen", "127.0.0.1:0"}, Path("agent.txt"));
   ASSERT_GT(agent, 0);
 
-  int fd = -1;
-  for (int i = 0; i < 1000 && fd < 0; ++i) {  // up to ~20 s for the agent to listen
-    fd = Connect(port);
-    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  uint16_t port = 0;
+  for (int i = 0; i < 1000 && port == 0; ++i) {  // up to ~20 s for the agent to listen
+    port = ListeningPort(Path("agent.txt"));
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  ASSERT_NE(port, 0) << ReadFile(Path("agent.txt"));
+  std::string listen = "127.0.0.1:" + std::to_string(port);
+  int fd = Connect(port);
   ASSERT_GE(fd, 0) << ReadFile(Path("agent.txt"));
 
   // ApiVersions v0 answered with the agent's API list.
@@ -152,10 +155,7 @@ TEST_F(AgentProcessTest, ServesLocksDataDirAndStopsOnSigterm) {
   EXPECT_GT(resp.api_keys.size(), 1u);
 
   // A second agent on the same directory is refused.
-  uint16_t other_port = FreePort();
-  pid_t second =
-      Spawn({"--data-dir", data, "--kafka-listen", "127.0.0.1:" + std::to_string(other_port)},
-            Path("second.txt"));
+  pid_t second = Spawn({"--data-dir", data, "--kafka-listen", "127.0.0.1:0"}, Path("second.txt"));
   EXPECT_EQ(WaitExit(second), 1);
   EXPECT_NE(ReadFile(Path("second.txt")).find("in use"), std::string::npos)
       << ReadFile(Path("second.txt"));
@@ -169,7 +169,7 @@ TEST_F(AgentProcessTest, ServesLocksDataDirAndStopsOnSigterm) {
 
 TEST_F(AgentProcessTest, BadBackendExitsTwoUnreachableExitsOne) {
   std::string data = Path("data");
-  std::string listen = "127.0.0.1:" + std::to_string(FreePort());
+  std::string listen = "127.0.0.1:0";  // none of these agents gets as far as listening
   EXPECT_EQ(WaitExit(Spawn(
                 {"--data-dir", data, "--kafka-listen", listen, "--metadata-url", "mysql://db/x"},
                 Path("scheme.txt"))),

@@ -454,13 +454,17 @@ TEST(KafkaClientTest, FallsBackToApiVersionsV0) {
 }
 
 TEST(KafkaClientTest, ConnectFailsCleanlyWithNoAgent) {
-  int port;
-  {
-    FakeTopicAgent agent;  // find a port, then free it
-    port = std::stoi(agent.address().substr(agent.address().rfind(':') + 1));
-  }
-  auto client = KafkaClient::Connect("127.0.0.1:" + std::to_string(port));
+  // A port bound but not listening refuses connections, and stays ours meanwhile.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto client = KafkaClient::Connect("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
   EXPECT_EQ(client.status().code(), ErrorCode::kUnavailable) << client.status().ToString();
+  ::close(fd);
 }
 
 }  // namespace

@@ -40,14 +40,22 @@ fail() {
   exit 1
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# Sets port to a test port held (flock on its lock file) until this script and
+# the agent exit, so no other test takes it (tests/support/servers.py free_port).
+hold_port() {
+  local lock
+  while read -r port lock < <(python3 "$here/../../tests/support/servers.py" port); do
+    exec {port_fd}>>"$lock"
+    flock -n "$port_fd" && return 0
+    exec {port_fd}>&-
+  done
+  return 1
 }
 
 # ---- start the agent ----
-port=$(free_port)
+hold_port || fail "no free test port"
 bootstrap=127.0.0.1:$port
-STREAMHOUSE_HTTP_LISTEN=127.0.0.1:$(free_port) "$agent_bin" --data-dir "$tmp/agent-data" \
+"$agent_bin" --data-dir "$tmp/agent-data" \
   --kafka-listen "$bootstrap" --kafka-advertised "$bootstrap" \
   --groups-initial-rebalance-delay-ms 300 --groups-min-session-timeout-ms 3000 \
   >"$tmp/agent.log" 2>&1 &

@@ -85,8 +85,6 @@ class Agent:
         cmd = [self.binary, "--data-dir", data_dir, "--kafka-listen", self.bootstrap,
                "--kafka-advertised", self.bootstrap] + self.extra_args
         env = dict(os.environ)
-        # Keep any other listener of the agent off fixed ports, so tests can run in parallel.
-        env.setdefault("STREAMHOUSE_HTTP_LISTEN", "127.0.0.1:%d" % free_port())
         log = open(self.log_path, "wb")
         print("harness: starting %s" % " ".join(cmd), flush=True)
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,

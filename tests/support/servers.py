@@ -15,6 +15,11 @@ Two ways to use it:
   import servers; with servers.Postgres() as pg: ...   (Python tests)
       Postgres and S3Server have .url/.endpoint, .stop(), .start() (again, on
       the same port and data: a restart) and are context managers.
+      free_port() gives a test server a port held until this process exits.
+
+  servers.py port
+      prints a free test port and its lock file, for a shell test that holds
+      the lock itself (flock -n) while its server uses the port.
 
 PostgreSQL is Debian's (package postgresql): initdb into a temporary
 directory (as the postgres user when run as root, since PostgreSQL refuses
@@ -25,9 +30,11 @@ scripts/install-test-deps.sh); it serves a directory of files.
 """
 
 import argparse
+import fcntl
 import glob
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -47,10 +54,70 @@ class ServerError(Exception):
     pass
 
 
-def free_port():
+PORTS_DIR = os.path.join(tempfile.gettempdir(), "streamhouse-test-ports")
+_held_ports = {}  # port -> its open lock file, held until this process exits
+
+
+def _test_port_range():
+    """Ports the kernel never picks by itself: those below its ephemeral range."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral_low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    return 10000, ephemeral_low - 1
+
+
+def _bindable(port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))  # no SO_REUSEADDR: a port in TIME_WAIT is skipped too
+            return True
+        except OSError:
+            return False
+
+
+def _lock_free_port():
+    """(port, its lock file, locked): a port free now that no other test process holds."""
+    low, high = _test_port_range()
+    os.makedirs(PORTS_DIR, exist_ok=True)
+    for _ in range(1000):
+        port = random.randint(low, high)
+        if port in _held_ports:
+            continue
+        f = open(os.path.join(PORTS_DIR, "%d.lock" % port), "a")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another test process holds it
+            f.close()
+            continue
+        if not _bindable(port):
+            f.close()
+            continue
+        return port, f
+    raise ServerError("no free test port in %d..%d" % (low, high))
+
+
+def free_port():
+    """A loopback port for a test server, held for as long as this process runs.
+
+    Picking a free port and starting a server on it later is a race: another
+    process may bind the port in between. So the port is held two ways: it
+    lies below the kernel's ephemeral range (no socket bound to port 0 and no
+    outgoing connection ever gets it), and this process keeps an flock on
+    PORTS_DIR/PORT.lock, which every test's free_port takes before it picks
+    the port. A server restarted on its port (crash and restart tests) keeps
+    it the same way. Lock files are left in place: removing one would let two
+    processes lock two different files for one port.
+    """
+    low, high = _test_port_range()
+    if high <= low:  # no room below the ephemeral range: the old way
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    port, lock = _lock_free_port()
+    _held_ports[port] = lock
+    return port
 
 
 def wait_for_port(port, proc_alive, what, timeout=START_TIMEOUT_S):
@@ -239,7 +306,13 @@ def main():
     r.add_argument("--postgres", action="store_true")
     r.add_argument("--s3", action="store_true")
     r.add_argument("command", nargs=argparse.REMAINDER)
+    sub.add_parser("port", help="print a free test port and its lock file; the caller holds the "
+                   "lock (flock -n) for as long as it uses the port")
     args = parser.parse_args()
+    if args.verb == "port":
+        port, lock = _lock_free_port()
+        print(port, lock.name)
+        return
     if args.command and args.command[0] == "--":
         args.command = args.command[1:]
     if not args.command:
