@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "kafka/protocol/errors.h"
 #include "kafka/protocol/generated/api_table.h"
 #include "kafka/protocol/generated/create_topics.h"
 #include "kafka/protocol/generated/delete_topics.h"
@@ -18,74 +19,64 @@ namespace sh::cli {
 
 namespace {
 
-struct KafkaErrorInfo {
-  int16_t code;
-  const char* name;
-  ErrorCode status;
-};
-
-// Kafka's error names (org.apache.kafka.common.protocol.Errors) for the codes
-// a StreamHouse agent can send, with the Status code each becomes here.
-constexpr KafkaErrorInfo kKafkaErrors[] = {
-    {-1, "UNKNOWN_SERVER_ERROR", ErrorCode::kInternal},
-    {1, "OFFSET_OUT_OF_RANGE", ErrorCode::kOutOfRange},
-    {2, "CORRUPT_MESSAGE", ErrorCode::kCorruption},
-    {3, "UNKNOWN_TOPIC_OR_PARTITION", ErrorCode::kNotFound},
-    {4, "INVALID_FETCH_SIZE", ErrorCode::kInvalidArgument},
-    {5, "LEADER_NOT_AVAILABLE", ErrorCode::kUnavailable},
-    {6, "NOT_LEADER_OR_FOLLOWER", ErrorCode::kUnavailable},
-    {7, "REQUEST_TIMED_OUT", ErrorCode::kTimeout},
-    {8, "BROKER_NOT_AVAILABLE", ErrorCode::kUnavailable},
-    {9, "REPLICA_NOT_AVAILABLE", ErrorCode::kUnavailable},
-    {10, "MESSAGE_TOO_LARGE", ErrorCode::kTooLarge},
-    {12, "OFFSET_METADATA_TOO_LARGE", ErrorCode::kTooLarge},
-    {13, "NETWORK_EXCEPTION", ErrorCode::kUnavailable},
-    {14, "COORDINATOR_LOAD_IN_PROGRESS", ErrorCode::kUnavailable},
-    {15, "COORDINATOR_NOT_AVAILABLE", ErrorCode::kUnavailable},
-    {16, "NOT_COORDINATOR", ErrorCode::kUnavailable},
-    {17, "INVALID_TOPIC_EXCEPTION", ErrorCode::kInvalidArgument},
-    {18, "RECORD_LIST_TOO_LARGE", ErrorCode::kTooLarge},
-    {19, "NOT_ENOUGH_REPLICAS", ErrorCode::kUnavailable},
-    {20, "NOT_ENOUGH_REPLICAS_AFTER_APPEND", ErrorCode::kUnavailable},
-    {21, "INVALID_REQUIRED_ACKS", ErrorCode::kInvalidArgument},
-    {22, "ILLEGAL_GENERATION", ErrorCode::kFenced},
-    {24, "INVALID_GROUP_ID", ErrorCode::kInvalidArgument},
-    {25, "UNKNOWN_MEMBER_ID", ErrorCode::kNotFound},
-    {27, "REBALANCE_IN_PROGRESS", ErrorCode::kUnavailable},
-    {29, "TOPIC_AUTHORIZATION_FAILED", ErrorCode::kInvalidArgument},
-    {30, "GROUP_AUTHORIZATION_FAILED", ErrorCode::kInvalidArgument},
-    {31, "CLUSTER_AUTHORIZATION_FAILED", ErrorCode::kInvalidArgument},
-    {32, "INVALID_TIMESTAMP", ErrorCode::kInvalidArgument},
-    {35, "UNSUPPORTED_VERSION", ErrorCode::kUnsupported},
-    {36, "TOPIC_ALREADY_EXISTS", ErrorCode::kAlreadyExists},
-    {37, "INVALID_PARTITIONS", ErrorCode::kInvalidArgument},
-    {38, "INVALID_REPLICATION_FACTOR", ErrorCode::kInvalidArgument},
-    {39, "INVALID_REPLICA_ASSIGNMENT", ErrorCode::kInvalidArgument},
-    {40, "INVALID_CONFIG", ErrorCode::kInvalidArgument},
-    {41, "NOT_CONTROLLER", ErrorCode::kUnavailable},
-    {42, "INVALID_REQUEST", ErrorCode::kInvalidArgument},
-    {43, "UNSUPPORTED_FOR_MESSAGE_FORMAT", ErrorCode::kUnsupported},
-    {44, "POLICY_VIOLATION", ErrorCode::kInvalidArgument},
-    {47, "INVALID_PRODUCER_EPOCH", ErrorCode::kFenced},
-    {56, "KAFKA_STORAGE_ERROR", ErrorCode::kUnavailable},
-    {59, "UNKNOWN_PRODUCER_ID", ErrorCode::kNotFound},
-    {68, "NON_EMPTY_GROUP", ErrorCode::kUnavailable},
-    {69, "GROUP_ID_NOT_FOUND", ErrorCode::kNotFound},
-    {74, "FENCED_LEADER_EPOCH", ErrorCode::kFenced},
-    {75, "UNKNOWN_LEADER_EPOCH", ErrorCode::kUnavailable},
-    {76, "UNSUPPORTED_COMPRESSION_TYPE", ErrorCode::kUnsupported},
-    {78, "OFFSET_NOT_AVAILABLE", ErrorCode::kUnavailable},
-    {85, "INVALID_RECORD", ErrorCode::kInvalidArgument},
-    {87, "THROTTLING_QUOTA_EXCEEDED", ErrorCode::kUnavailable},
-    {88, "PRODUCER_FENCED", ErrorCode::kFenced},
-    {89, "RESOURCE_NOT_FOUND", ErrorCode::kNotFound},
-};
-
-const KafkaErrorInfo* FindKafkaError(int16_t code) {
-  for (const KafkaErrorInfo& e : kKafkaErrors) {
-    if (e.code == code) return &e;
+// The Status code a Kafka error becomes here: a specific one where streamctl
+// tells the cases apart, else Unavailable for what Kafka's clients retry
+// (kafka/protocol/errors.h) and Internal for the rest. REBALANCE_IN_PROGRESS,
+// NON_EMPTY_GROUP and BROKER_NOT_AVAILABLE are not retriable in Kafka but pass
+// with time, so they read as Unavailable too.
+ErrorCode StatusCodeFor(const kafka::KafkaErrorInfo& e) {
+  using kafka::KafkaError;
+  switch (static_cast<KafkaError>(e.code)) {
+    case KafkaError::kOffsetOutOfRange:
+      return ErrorCode::kOutOfRange;
+    case KafkaError::kCorruptMessage:
+      return ErrorCode::kCorruption;
+    case KafkaError::kUnknownTopicOrPartition:
+    case KafkaError::kUnknownMemberId:
+    case KafkaError::kUnknownProducerId:
+    case KafkaError::kGroupIdNotFound:
+    case KafkaError::kResourceNotFound:
+      return ErrorCode::kNotFound;
+    case KafkaError::kRequestTimedOut:
+      return ErrorCode::kTimeout;
+    case KafkaError::kMessageTooLarge:
+    case KafkaError::kOffsetMetadataTooLarge:
+    case KafkaError::kRecordListTooLarge:
+      return ErrorCode::kTooLarge;
+    case KafkaError::kInvalidFetchSize:
+    case KafkaError::kInvalidTopicException:
+    case KafkaError::kInvalidRequiredAcks:
+    case KafkaError::kInvalidGroupId:
+    case KafkaError::kTopicAuthorizationFailed:
+    case KafkaError::kGroupAuthorizationFailed:
+    case KafkaError::kClusterAuthorizationFailed:
+    case KafkaError::kInvalidTimestamp:
+    case KafkaError::kInvalidPartitions:
+    case KafkaError::kInvalidReplicationFactor:
+    case KafkaError::kInvalidReplicaAssignment:
+    case KafkaError::kInvalidConfig:
+    case KafkaError::kInvalidRequest:
+    case KafkaError::kPolicyViolation:
+    case KafkaError::kInvalidRecord:
+      return ErrorCode::kInvalidArgument;
+    case KafkaError::kIllegalGeneration:
+    case KafkaError::kInvalidProducerEpoch:
+    case KafkaError::kFencedLeaderEpoch:
+    case KafkaError::kProducerFenced:
+      return ErrorCode::kFenced;
+    case KafkaError::kUnsupportedVersion:
+    case KafkaError::kUnsupportedForMessageFormat:
+    case KafkaError::kUnsupportedCompressionType:
+      return ErrorCode::kUnsupported;
+    case KafkaError::kTopicAlreadyExists:
+      return ErrorCode::kAlreadyExists;
+    case KafkaError::kBrokerNotAvailable:
+    case KafkaError::kRebalanceInProgress:
+    case KafkaError::kNonEmptyGroup:
+      return ErrorCode::kUnavailable;
+    default:
+      return e.retriable ? ErrorCode::kUnavailable : ErrorCode::kInternal;
   }
-  return nullptr;
 }
 
 // The versions this client can build and read, per API. The lower bounds are
@@ -112,8 +103,8 @@ constexpr VersionRange kImplemented[] = {
 constexpr int16_t kApiVersionsMax = 3;
 constexpr int8_t kResourceTypeTopic = 2;
 constexpr int8_t kConfigSourceTopic = 1;  // DYNAMIC_TOPIC_CONFIG: set on the topic itself
-constexpr int16_t kUnsupportedVersion = 35;
-constexpr int16_t kLeaderNotAvailable = 5;
+constexpr int16_t kUnsupportedVersion = kafka::Code(kafka::KafkaError::kUnsupportedVersion);
+constexpr int16_t kLeaderNotAvailable = kafka::Code(kafka::KafkaError::kLeaderNotAvailable);
 
 std::string TopicPartition(const std::string& topic, int32_t partition) {
   return topic + "/" + std::to_string(partition);
@@ -146,18 +137,17 @@ const kafka::ApiVersionsResponse::ApiVersion* FindServerApi(
 }  // namespace
 
 const char* KafkaErrorName(int16_t code) {
-  if (code == 0) return "NONE";
-  const KafkaErrorInfo* e = FindKafkaError(code);
+  const kafka::KafkaErrorInfo* e = kafka::FindKafkaError(code);
   return e ? e->name : "UNKNOWN_ERROR_CODE";
 }
 
 Status KafkaErrorStatus(int16_t code, const std::string& what,
                         const std::optional<std::string>& server_message) {
   if (code == 0) return Status::OK();
-  const KafkaErrorInfo* e = FindKafkaError(code);
+  const kafka::KafkaErrorInfo* e = kafka::FindKafkaError(code);
   std::string message = what + ": " + KafkaErrorName(code) + " (" + std::to_string(code) + ")";
   if (server_message && !server_message->empty()) message += ": " + *server_message;
-  return Status(e ? e->status : ErrorCode::kInternal, std::move(message));
+  return Status(e ? StatusCodeFor(*e) : ErrorCode::kInternal, std::move(message));
 }
 
 Result<int16_t> NegotiateVersion(const kafka::ApiVersionsResponse& server, int16_t api_key,

@@ -133,6 +133,23 @@ TEST(KafkaErrorStatusTest, MapsCodesToStatusWithKafkaNames) {
   EXPECT_STREQ(KafkaErrorName(36), "TOPIC_ALREADY_EXISTS");
 }
 
+TEST(KafkaErrorStatusTest, InvalidRecordIsNotRetried) {
+  // 87 is what the agent sends for a bad batch: a fault of the data, not of the
+  // moment, so it is not Unavailable (which streamctl retries).
+  EXPECT_STREQ(KafkaErrorName(87), "INVALID_RECORD");
+  Status bad_batch = KafkaErrorStatus(87, "produce to t/0");
+  EXPECT_EQ(bad_batch.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad_batch.message().find("INVALID_RECORD (87)"), std::string::npos)
+      << bad_batch.message();
+  EXPECT_STREQ(KafkaErrorName(85), "NO_REASSIGNMENT_IN_PROGRESS");
+  EXPECT_STREQ(KafkaErrorName(89), "THROTTLING_QUOTA_EXCEEDED");
+  EXPECT_EQ(KafkaErrorStatus(89, "p").code(), ErrorCode::kUnavailable);
+  EXPECT_STREQ(KafkaErrorName(90), "PRODUCER_FENCED");
+  EXPECT_EQ(KafkaErrorStatus(90, "p").code(), ErrorCode::kFenced);
+  EXPECT_STREQ(KafkaErrorName(91), "RESOURCE_NOT_FOUND");
+  EXPECT_EQ(KafkaErrorStatus(91, "p").code(), ErrorCode::kNotFound);
+}
+
 TEST(NegotiateVersionTest, PicksHighestCommonVersion) {
   kafka::ApiVersionsResponse server;
   server.api_keys = {{0, 0, 9}, {1, 0, 17}, {3, 0, 3}};
