@@ -7,7 +7,6 @@
 #include "broker/broker.h"
 #include "broker/broker_impl.h"
 #include "broker/takeover.h"
-#include "wal/wal_reader.h"
 
 namespace sh::broker {
 
@@ -45,11 +44,11 @@ std::vector<Status> Broker::Impl::Lead(const std::vector<PartitionKey>& partitio
   std::vector<wal::WalObjectSummary> own;
   std::map<std::string, wal::WalObjectSummary> known;  // what this process wrote or read
   if (!candidates.empty()) {
-    for (wal::WalObjectSummary& s : wal_index_.Snapshot()) known[s.key] = std::move(s);
+    for (wal::WalObjectSummary& s : wal_.index().Snapshot()) known[s.key] = std::move(s);
   }
   std::vector<Result<wal::TakeoverTail>> tails =
       RecoverTails(store_, candidates, options_.agent_id, &own, &known);
-  for (wal::WalObjectSummary& o : own) wal_index_.Add(std::move(o));
+  for (wal::WalObjectSummary& o : own) wal_.index().Add(std::move(o));
   for (size_t k = 0; k < candidates.size(); ++k) {
     const auto& [topic, partition] = candidates[k].request.tp;
     Status st = tails[k].ok() ? Install(candidates[k], settings[k], *tails[k]) : tails[k].status();
@@ -104,28 +103,6 @@ std::vector<LedPartition> Broker::Impl::Led() {
   return out;
 }
 
-// The last object of this agent's previous run, if its Put was cut off by a
-// crash (a store whose writes are not atomic keeps such a prefix): nothing in
-// it was acknowledged, and once newer objects follow it, every takeover would
-// have to refuse it as a torn object in the middle.
-void Broker::Impl::DeleteIfTorn(const std::string& key) {
-  Result<Bytes> bytes = store_.Get(key);
-  if (!bytes.ok()) return;  // gone already, or unreadable: takeover will say
-  wal::WalDamage damage = wal::WalDamage::kNone;
-  if (wal::ParseWalObject(key, *bytes, &damage).ok() || damage != wal::WalDamage::kTorn) return;
-  SH_LOG(WARN) << "deleting this agent's torn final WAL object " << key
-               << " (its write was never acknowledged)";
-  LogIfError(store_.Delete(key), "deleting the torn WAL object");
-}
-
-Status Broker::Impl::OpenClusterWal() {
-  Result<std::vector<wal::WalObjectInfo>> own = wal::ListWal(store_, options_.agent_id);
-  if (!own.ok()) return own.status().WithContext("listing the WAL of agent " + options_.agent_id);
-  if (!own->empty()) DeleteIfTorn(own->back().key);
-  OpenWalWriter(own->empty() ? 0 : own->back().sequence + 1);
-  return Status::OK();
-}
-
 std::vector<Status> Broker::Lead(const std::vector<std::pair<std::string, int32_t>>& partitions) {
   if (!options_.cluster_mode) {
     return std::vector<Status>(partitions.size(),
@@ -140,16 +117,5 @@ Status Broker::HandOver(const std::string& topic, int32_t partition) {
 }
 
 std::vector<LedPartition> Broker::Led() const { return impl_->Led(); }
-
-Status Broker::SealFullTails() {
-  Status first;
-  for (const auto& leader : impl_->Leaders()) {
-    if (leader->retired()) continue;
-    // With no flush age limit, Roll only seals by size and segment.ms.
-    Status s = leader->Roll(std::numeric_limits<int64_t>::max());
-    if (first.ok() && !s.ok()) first = s;
-  }
-  return first;
-}
 
 }  // namespace sh::broker

@@ -55,7 +55,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/status.h"
-#include "broker/broker.h"
+#include "broker/broker_types.h"
 #include "broker/partition_lease.h"
 #include "broker/producer_state.h"
 #include "broker/topic_settings.h"
@@ -113,7 +113,7 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
   // Checks producer batches, assigns offsets and appends them to the WAL;
   // done runs when they are durable (see Broker::ProduceAsync). Must be
   // handed to a shared_ptr (shared_from_this).
-  void ProduceAsync(ByteView records, const TopicSettings& settings, Broker::ProduceCallback done);
+  void ProduceAsync(ByteView records, const TopicSettings& settings, ProduceCallback done);
   // Start-up: appends the batches recovered from the WAL to the tail (they
   // must start at the writer's next offset) and replays their producer
   // state. REQUIRES: nothing produced yet.
@@ -178,20 +178,20 @@ class PartitionLeader : public std::enable_shared_from_this<PartitionLeader> {
     wal::WalEntry entry;  // offsets assigned; also the tail's bytes
     std::vector<std::pair<ProducerBatchHeader, std::pair<int64_t, int64_t>>> producers;
     ProduceResult result;
-    Broker::ProduceCallback done;  // empty once answered
+    ProduceCallback done;  // empty once answered
   };
   // A duplicate of a batch not yet durable, answered when it is.
   struct DuplicateWaiter {
     int64_t last_offset;
     ProduceResult result;
-    Broker::ProduceCallback done;
+    ProduceCallback done;
   };
-  using Answers = std::vector<std::pair<Broker::ProduceCallback, Result<ProduceResult>>>;
+  using Answers = std::vector<std::pair<ProduceCallback, Result<ProduceResult>>>;
 
   // Assigns offsets and queues the WAL entry. REQUIRES append_mu_ held.
   Status AppendLocked(const std::vector<records::RecordBatchView>& views, ByteView bytes,
                       const std::vector<ProducerBatchHeader>& headers, ProduceResult result,
-                      Broker::ProduceCallback& done);  // moved from only on success
+                      ProduceCallback& done);  // moved from only on success
   Status QueueEntryLocked(const std::shared_ptr<InFlight>& entry);
   // The WAL callback of entry.
   void OnWalDone(const std::shared_ptr<InFlight>& entry, Status status);

@@ -40,7 +40,7 @@ Status CheckFraming(const std::string& where, ByteView records, int32_t max_mess
 }  // namespace
 
 void PartitionLeader::ProduceAsync(ByteView records, const TopicSettings& settings,
-                                   Broker::ProduceCallback done) {
+                                   ProduceCallback done) {
   const std::string where = "produce to " + TP(topic_, partition_);
   auto fail = [&done](Status st) { done(std::move(st)); };
   if (Status st = CheckFraming(where, records, settings.max_message_bytes); !st.ok()) {
@@ -130,7 +130,7 @@ void PartitionLeader::ProduceAsync(ByteView records, const TopicSettings& settin
 Status PartitionLeader::AppendLocked(const std::vector<records::RecordBatchView>& views,
                                      ByteView bytes,
                                      const std::vector<ProducerBatchHeader>& headers,
-                                     ProduceResult result, Broker::ProduceCallback& done) {
+                                     ProduceResult result, ProduceCallback& done) {
   auto entry = std::make_shared<InFlight>();
   wal::WalEntry& e = entry->entry;
   e.topic = topic_;

@@ -18,7 +18,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "broker/broker.h"
+#include "broker/broker_types.h"
+#include "metadata/metadata_store.h"
 #include "metadata/topic_config.h"
 #include "storage/partition_writer.h"
 

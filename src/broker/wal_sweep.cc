@@ -129,7 +129,7 @@ Status Broker::SweepDepartedWal(const std::set<std::string>& live_agents) {
   }
   Impl* impl = impl_.get();
   SealedEndLookup sealed_end = [impl](const std::string& topic, int32_t partition) {
-    return impl->SealedEnd(topic, partition);
+    return impl->wal_.SealedEnd(topic, partition);
   };
   WalSweepResult r =
       broker::SweepDepartedWal(impl_->store_, options_.agent_id, live_agents, sealed_end, *cache);
