@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "broker/broker_cluster_test_util.h"
@@ -327,12 +328,30 @@ TEST_F(ClusterTest, TornFinalObjectOfThePreviousRunIsDeletedAtStart) {
 }
 
 TEST_F(ClusterTest, RequestsDuringATakeoverWaitForItInsteadOfBeingRefused) {
-  // The WAL listing of the takeover is slow; a produce arrives meanwhile
-  // (another agent already names a1 as the leader).
-  view1_.SetDelay(ObjectOp::kList, 300ms);
+  // The WAL listing of the takeover is held until a produce has arrived and
+  // waits for the takeover (another agent already names a1 as the leader).
+  std::promise<void> listing, waiting, release;
+  std::once_flag listed, waited;
+  options_.on_takeover_wait = [&](const std::string&, int32_t) {
+    std::call_once(waited, [&] { waiting.set_value(); });
+  };
+  a1_.reset();
+  a1_ = Agent("a1", view1_);
+  ASSERT_NE(a1_, nullptr);
+  std::shared_future<void> released = release.get_future().share();
+  view1_.SetDelay(ObjectOp::kList, 1ns);
+  view1_.SetSleepFunction([&, released](std::chrono::nanoseconds) {
+    std::call_once(listed, [&] { listing.set_value(); });
+    released.wait();
+  });
   auto lead = std::async(std::launch::async, [&] { return a1_->Lead({{"t", 0}}); });
-  std::this_thread::sleep_for(100ms);
-  Produce(*a1_, 2, "early");
+  listing.get_future().wait();  // the lease is taken, the tail not yet recovered
+  auto produce = std::async(std::launch::async, [&] { Produce(*a1_, 2, "early"); });
+  waiting.get_future().wait();  // the produce waits for the takeover
+  release.set_value();
+  produce.get();
+  view1_.Reset();
+  view1_.SetSleepFunction([](std::chrono::nanoseconds d) { std::this_thread::sleep_for(d); });
   ExpectAllOk(lead.get(), 1);
   EXPECT_EQ(Served(*a1_), acked_);
   // Not being taken over: refused at once.

@@ -55,6 +55,11 @@ struct BrokerOptions {
   size_t wal_max_bytes = 8u << 20;
   int64_t wal_put_timeout_ms = 10'000;
   int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;
+  // For tests: called when a data call starts waiting for a takeover of its
+  // partition in progress (cluster mode), so that a test can order a request
+  // against a takeover without sleeping. Runs under the takeover lock: it
+  // must not block or call the broker.
+  std::function<void(const std::string& topic, int32_t partition)> on_takeover_wait;
 };
 
 // One topic config entry as DescribeConfigs shows it.
