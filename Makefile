@@ -4,7 +4,9 @@
 
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
-CMAKE_FLAGS = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
+# The project's own builds (and CI, .ci/run) treat warnings as errors; a plain
+# `cmake` build, as a user runs it, does not (SH_WERROR, CMakeLists.txt).
+CMAKE_FLAGS = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache -DSH_WERROR=ON
 
 .PHONY: all deps test-deps build build-asan test test-unit test-asan run bench format clean
 
