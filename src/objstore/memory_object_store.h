@@ -1,4 +1,5 @@
-// MemoryObjectStore: objects in a map. For tests and benchmarks.
+// MemoryObjectStore: objects in a map. For tests (sh_objstore_testing, which
+// only tests link): no agent setting opens one.
 #pragma once
 
 #include <map>
