@@ -25,7 +25,7 @@ class AlterConfigsHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kAlterConfigs; }
   int16_t min_version() const override { return AlterConfigsRequest::kMinVersion; }
-  int16_t max_version() const override { return AlterConfigsRequest::kMaxVersion; }
+  int16_t max_version() const override { return 2; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:

@@ -26,7 +26,7 @@ class CreatePartitionsHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kCreatePartitions; }
   int16_t min_version() const override { return CreatePartitionsRequest::kMinVersion; }
-  int16_t max_version() const override { return CreatePartitionsRequest::kMaxVersion; }
+  int16_t max_version() const override { return 3; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:

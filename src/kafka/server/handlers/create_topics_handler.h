@@ -36,7 +36,7 @@ class CreateTopicsHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kCreateTopics; }
   int16_t min_version() const override { return CreateTopicsRequest::kMinVersion; }
-  int16_t max_version() const override { return CreateTopicsRequest::kMaxVersion; }
+  int16_t max_version() const override { return 7; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:

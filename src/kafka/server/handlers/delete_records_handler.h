@@ -32,7 +32,7 @@ class DeleteRecordsHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kDeleteRecords; }
   int16_t min_version() const override { return DeleteRecordsRequest::kMinVersion; }
-  int16_t max_version() const override { return DeleteRecordsRequest::kMaxVersion; }
+  int16_t max_version() const override { return 2; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:

@@ -24,7 +24,7 @@ class DeleteTopicsHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kDeleteTopics; }
   int16_t min_version() const override { return DeleteTopicsRequest::kMinVersion; }
-  int16_t max_version() const override { return DeleteTopicsRequest::kMaxVersion; }
+  int16_t max_version() const override { return 6; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:

@@ -86,7 +86,7 @@ class DescribeConfigsHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kDescribeConfigs; }
   int16_t min_version() const override { return DescribeConfigsRequest::kMinVersion; }
-  int16_t max_version() const override { return DescribeConfigsRequest::kMaxVersion; }
+  int16_t max_version() const override { return 4; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:

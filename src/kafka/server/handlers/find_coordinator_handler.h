@@ -18,8 +18,7 @@ namespace sh::kafka {
 
 class FindCoordinatorHandler final : public Handler {
  public:
-  static constexpr int16_t kMaxSupportedVersion =
-      std::min<int16_t>(FindCoordinatorRequest::kMaxVersion, 4);
+  static constexpr int16_t kMaxSupportedVersion = 4;
 
   explicit FindCoordinatorHandler(const HandlerOptions& options)
       : cluster_(ResolveClusterView(options)) {}

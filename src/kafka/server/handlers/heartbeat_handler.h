@@ -20,8 +20,7 @@ class GroupCoordinator;
 class HeartbeatHandler final : public Handler {
  public:
   // Kafka 3.0's highest version; the codec knows later ones.
-  static constexpr int16_t kMaxSupportedVersion =
-      std::min<int16_t>(HeartbeatRequest::kMaxVersion, 4);
+  static constexpr int16_t kMaxSupportedVersion = 4;
 
   // cluster: which agent coordinates each group (null: this one, every group).
   explicit HeartbeatHandler(group::GroupCoordinator& coordinator,

@@ -29,7 +29,7 @@ class IncrementalAlterConfigsHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kIncrementalAlterConfigs; }
   int16_t min_version() const override { return IncrementalAlterConfigsRequest::kMinVersion; }
-  int16_t max_version() const override { return IncrementalAlterConfigsRequest::kMaxVersion; }
+  int16_t max_version() const override { return 1; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:

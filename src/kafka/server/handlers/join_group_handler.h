@@ -20,8 +20,7 @@ class GroupCoordinator;
 class JoinGroupHandler final : public Handler {
  public:
   // Kafka 3.0's highest version; the codec knows later ones.
-  static constexpr int16_t kMaxSupportedVersion =
-      std::min<int16_t>(JoinGroupRequest::kMaxVersion, 7);
+  static constexpr int16_t kMaxSupportedVersion = 7;
 
   // cluster: which agent coordinates each group (null: this one, every group).
   explicit JoinGroupHandler(group::GroupCoordinator& coordinator,

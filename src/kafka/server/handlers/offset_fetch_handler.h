@@ -20,8 +20,7 @@ class GroupCoordinator;
 class OffsetFetchHandler final : public Handler {
  public:
   // Kafka 3.0's highest version; the codec knows later ones.
-  static constexpr int16_t kMaxSupportedVersion =
-      std::min<int16_t>(OffsetFetchRequest::kMaxVersion, 8);
+  static constexpr int16_t kMaxSupportedVersion = 8;
 
   // cluster: which agent coordinates each group (null: this one, every group).
   explicit OffsetFetchHandler(group::GroupCoordinator& coordinator,

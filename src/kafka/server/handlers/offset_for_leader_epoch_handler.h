@@ -38,7 +38,7 @@ class OffsetForLeaderEpochHandler final : public Handler {
 
   ApiKey api_key() const override { return ApiKey::kOffsetForLeaderEpoch; }
   int16_t min_version() const override { return OffsetForLeaderEpochRequest::kMinVersion; }
-  int16_t max_version() const override { return OffsetForLeaderEpochRequest::kMaxVersion; }
+  int16_t max_version() const override { return 4; }
   asio::awaitable<Result<std::optional<Bytes>>> Handle(RequestContext& ctx) override;
 
  private:
