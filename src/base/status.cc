@@ -23,6 +23,20 @@ const char* ErrorCodeName(ErrorCode code) {
   return "Unknown";
 }
 
+const char* SubCodeName(SubCode sub) {
+  switch (sub) {
+    case SubCode::kNone: return "None";
+    case SubCode::kLeadershipHandedBack: return "LeadershipHandedBack";
+    case SubCode::kRecordTooLarge: return "RecordTooLarge";
+    case SubCode::kInvalidRecord: return "InvalidRecord";
+    case SubCode::kOutOfOrderSequence: return "OutOfOrderSequence";
+    case SubCode::kStaleProducerEpoch: return "StaleProducerEpoch";
+    case SubCode::kInvalidTopicName: return "InvalidTopicName";
+    case SubCode::kInvalidPartitionCount: return "InvalidPartitionCount";
+  }
+  return "Unknown";
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string s = ErrorCodeName(code_);
@@ -36,7 +50,7 @@ Status Status::WithContext(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return Status(code_, std::move(m));
+  return Status(code_, subcode_, std::move(m));
 }
 
 void CheckFailed(const char* file, int line, const char* expr, const std::string& msg) {

@@ -7,6 +7,7 @@
 // alone tells an operator where to look.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -33,10 +34,37 @@ enum class ErrorCode {
 
 const char* ErrorCodeName(ErrorCode code);
 
+// A finer reason within an ErrorCode, as RocksDB's Status::SubCode: what a
+// caller must tell apart never needs the message text. Mapped to Kafka error
+// codes in one place (src/kafka/server/errors.cc).
+enum class SubCode : uint8_t {
+  kNone = 0,
+  // Unavailable (embedded mode: the next call opens a new leader) or Fenced
+  // (cluster mode): the partition's leader retired or is being retired.
+  kLeadershipHandedBack,
+  // TooLarge: a record batch over the topic's max.message.bytes.
+  kRecordTooLarge,
+  // InvalidArgument: a record batch the broker refuses (old magic, no
+  // batches, several batches of an idempotent producer, a bad sequence).
+  kInvalidRecord,
+  // InvalidArgument: an idempotent batch whose sequence leaves a gap.
+  kOutOfOrderSequence,
+  // InvalidArgument: an idempotent batch of an epoch older than the producer's.
+  kStaleProducerEpoch,
+  // InvalidArgument: a topic name Kafka does not allow.
+  kInvalidTopicName,
+  // InvalidArgument: a partition count outside what the broker allows.
+  kInvalidPartitionCount,
+};
+
+const char* SubCodeName(SubCode sub);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, SubCode sub, std::string message)
+      : code_(code), subcode_(sub), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
   static Status NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
@@ -56,6 +84,7 @@ class [[nodiscard]] Status {
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
+  SubCode subcode() const { return subcode_; }
   const std::string& message() const { return message_; }
   // True for failures that may succeed when tried again unchanged.
   bool retriable() const {
@@ -65,11 +94,14 @@ class [[nodiscard]] Status {
   // "Corruption: segment topics/t/0/seg_...: block 3 crc mismatch"
   std::string ToString() const;
 
-  // Returns a copy with "context: " put before the message.
+  // Returns a copy with "context: " put before the message (the sub-code stays).
   Status WithContext(std::string_view context) const;
+  // Returns a copy with the sub-code set. REQUIRES: !ok().
+  Status WithSubCode(SubCode sub) const { return Status(code_, sub, message_); }
 
  private:
   ErrorCode code_ = ErrorCode::kOk;
+  SubCode subcode_ = SubCode::kNone;
   std::string message_;
 };
 

@@ -28,6 +28,18 @@ TEST(StatusTest, OkAndErrors) {
   EXPECT_FALSE(Status::Corruption("x").retriable());
 }
 
+TEST(StatusTest, SubCodeSurvivesContext) {
+  EXPECT_EQ(Status::Unavailable("x").subcode(), SubCode::kNone);
+  Status s = Status(ErrorCode::kUnavailable, SubCode::kLeadershipHandedBack, "t/0 retired");
+  Status wrapped = s.WithContext("produce");
+  EXPECT_EQ(wrapped.code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(wrapped.subcode(), SubCode::kLeadershipHandedBack);
+  EXPECT_EQ(wrapped.message(), "produce: t/0 retired");
+  EXPECT_EQ(Status::TooLarge("b").WithSubCode(SubCode::kRecordTooLarge).subcode(),
+            SubCode::kRecordTooLarge);
+  EXPECT_STREQ(SubCodeName(SubCode::kLeadershipHandedBack), "LeadershipHandedBack");
+}
+
 TEST(StatusTest, ResultPropagates) {
   EXPECT_EQ(*Quarter(8), 2);
   auto r = Quarter(6);

@@ -99,7 +99,7 @@ Result<ProduceResult> Broker::Produce(const std::string& topic, int32_t partitio
     Result<ProduceResult> result = future.get();
     // A leader retired by Stop() meanwhile is replaced by a new one.
     if (result.ok() || result.status().code() != ErrorCode::kUnavailable || attempt == 2 ||
-        result.status().message().find("handed back") == std::string::npos) {
+        result.status().subcode() != SubCode::kLeadershipHandedBack) {
       return result;
     }
   }

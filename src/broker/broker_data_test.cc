@@ -4,6 +4,9 @@
 #include <cstring>
 
 #include "broker/broker_test_util.h"
+#include "broker/partition_leader.h"
+#include "broker/topic_settings.h"
+#include "storage/segment_cache.h"
 
 namespace sh::broker {
 namespace {
@@ -153,6 +156,7 @@ TEST_F(BrokerTest, MaxMessageBytesIsEnforcedPerBatch) {
   Bytes big = MakeBatch(1, 1000, 1, 400);
   auto r = broker_->Produce("t", 0, big);
   ASSERT_EQ(r.status().code(), ErrorCode::kTooLarge);
+  EXPECT_EQ(r.status().subcode(), SubCode::kRecordTooLarge);
   EXPECT_NE(r.status().message().find("300"), std::string::npos) << r.status().message();
   EXPECT_NE(r.status().message().find(std::to_string(big.size())), std::string::npos);
   // A good batch followed by a big one: nothing is appended.
@@ -174,6 +178,7 @@ TEST_F(BrokerTest, BadBatchesAreRejected) {
   old_magic[records::kMagicOffset] = 1;
   auto r = broker_->Produce("t", 0, old_magic);
   EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status().subcode(), SubCode::kInvalidRecord);
   EXPECT_NE(r.status().message().find("magic 1"), std::string::npos);
   Bytes truncated(batch.begin(), batch.end() - 3);
   EXPECT_EQ(broker_->Produce("t", 0, truncated).status().code(), ErrorCode::kCorruption);
@@ -356,6 +361,29 @@ TEST_F(BrokerTest, LeaderEpochIsTheLeaseEpoch) {
   ASSERT_TRUE(broker_->Produce("t", 0, MakeBatch(1, 1)).ok());
   auto fetched = broker_->Fetch("t", 0, 0, 100);
   EXPECT_EQ(Batches(fetched->batches)[0].partition_leader_epoch(), *epoch);
+}
+
+// Broker::Produce tries again when the leader it reached was retired
+// meanwhile: it knows the case by the sub-code, whatever the message says.
+TEST_F(BrokerTest, AHandedBackLeaderRefusesWithItsSubCode) {
+  OpenBroker();
+  CreateTopic("t");
+  Result<TopicInfo> info = metadata_->GetTopic("t");
+  ASSERT_TRUE(info.ok());
+  Result<TopicSettings> settings = ResolveTopicSettings(options_, *info);
+  ASSERT_TRUE(settings.ok());
+  storage::SegmentCache cache(1 << 20);
+  auto leader = PartitionLeader::Open("t", 0, options_, *settings, *metadata_, store_, cache,
+                                      clock_, WalContext{});
+  ASSERT_TRUE(leader.ok()) << leader.status().ToString();
+  ASSERT_TRUE((*leader)->Retire(1000).ok());
+  Status refused;
+  (*leader)->ProduceAsync(MakeBatch(1, 1), *settings,
+                          [&](Result<ProduceResult> r) { refused = r.status(); });
+  EXPECT_EQ(refused.code(), ErrorCode::kUnavailable) << refused.ToString();
+  EXPECT_EQ(refused.subcode(), SubCode::kLeadershipHandedBack) << refused.ToString();
+  // The broker itself opens a new leader and serves the produce.
+  EXPECT_TRUE(broker_->Produce("t", 0, MakeBatch(1, 1)).ok());
 }
 
 }  // namespace

@@ -306,12 +306,12 @@ TEST_F(DurabilityTest, SequenceGapsAndStaleEpochsAreRefusedWithoutWriting) {
   CreateTopic("t");
   ASSERT_TRUE(broker_->Produce("t", 0, IdempotentBatch(9, 1, 0, 2)).ok());
   Result<ProduceResult> gap = broker_->Produce("t", 0, IdempotentBatch(9, 1, 5, 1));
-  ASSERT_TRUE(gap.ok());
-  EXPECT_EQ(gap->verdict, SequenceVerdict::kOutOfOrder);
-  EXPECT_EQ(gap->base_offset, -1);
+  ASSERT_FALSE(gap.ok());
+  EXPECT_EQ(gap.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(gap.status().subcode(), SubCode::kOutOfOrderSequence) << gap.status().ToString();
   Result<ProduceResult> stale = broker_->Produce("t", 0, IdempotentBatch(9, 0, 2, 1));
-  ASSERT_TRUE(stale.ok());
-  EXPECT_EQ(stale->verdict, SequenceVerdict::kStaleEpoch);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().subcode(), SubCode::kStaleProducerEpoch) << stale.status().ToString();
   EXPECT_EQ(HighWatermark("t"), 2);
 }
 

@@ -75,12 +75,10 @@ struct ProduceResult {
   int64_t base_offset = -1;         // offset of the first record of the first batch
   int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
   int64_t log_start_offset = 0;
-  // Idempotent producers: kAccept / kNotIdempotent (written), kDuplicate (a
-  // retry: nothing written, base_offset is the original's), or a refusal
-  // (kOutOfOrder, kStaleEpoch, kInvalid: nothing written, base_offset -1,
-  // the reason in message). The Kafka handler maps refusals to error codes.
+  // Idempotent producers: kAccept / kNotIdempotent (written) or kDuplicate
+  // (a retry: nothing written, base_offset is the original's). A refused
+  // sequence is an error instead (SequenceRefusal, producer_state.h).
   SequenceVerdict verdict = SequenceVerdict::kNotIdempotent;
-  std::string message;
 };
 
 // Broker::ProduceAsync's completion.

@@ -108,8 +108,9 @@ Status PartitionLeader::CheckOpenLocked() const {
     // Embedded mode opens a new leader on the next call; in cluster mode
     // another agent leads now (NOT_LEADER_OR_FOLLOWER: the client refreshes).
     std::string what = "leadership of " + TP(topic_, partition_) + " was handed back";
-    if (options_.cluster_mode) return Status::Fenced(what + "; not led by this agent");
-    return Status::Unavailable(what + "; try again");
+    SubCode sub = SubCode::kLeadershipHandedBack;
+    if (options_.cluster_mode) return {ErrorCode::kFenced, sub, what + "; not led by this agent"};
+    return {ErrorCode::kUnavailable, sub, what + "; try again"};
   }
   if (closed_) return Status::NotFound("partition " + TP(topic_, partition_) + " was deleted");
   return Status::OK();

@@ -17,20 +17,22 @@ std::string TP(const std::string& topic, int32_t partition) {
 // Magic and size first: an old-format or oversized batch is refused with its
 // own error rather than as a generic parse failure.
 Status CheckFraming(const std::string& where, ByteView records, int32_t max_message_bytes) {
-  if (records.empty()) return Status::InvalidArgument(where + ": no record batches");
+  const SubCode invalid = SubCode::kInvalidRecord;
+  if (records.empty()) return {ErrorCode::kInvalidArgument, invalid, where + ": no record batches"};
   for (size_t pos = 0; pos < records.size();) {
     ByteView rest = records.subspan(pos);
     if (rest.size() > records::kMagicOffset && rest[records::kMagicOffset] != 2) {
-      return Status::InvalidArgument(where + ": batch at byte " + std::to_string(pos) +
-                                     " has magic " + std::to_string(rest[records::kMagicOffset]) +
-                                     "; only magic 2 (Kafka 0.11+) record batches are supported");
+      return {ErrorCode::kInvalidArgument, invalid,
+              where + ": batch at byte " + std::to_string(pos) + " has magic " +
+                  std::to_string(rest[records::kMagicOffset]) +
+                  "; only magic 2 (Kafka 0.11+) record batches are supported"};
     }
     size_t size = records::PeekBatchSize(rest);
     if (size == 0 || size > rest.size()) break;  // ParseBatches names the framing error
     if (size > static_cast<size_t>(max_message_bytes)) {
-      return Status::TooLarge(where + ": record batch of " + std::to_string(size) +
-                              " bytes exceeds max.message.bytes " +
-                              std::to_string(max_message_bytes));
+      return {ErrorCode::kTooLarge, SubCode::kRecordTooLarge,
+              where + ": record batch of " + std::to_string(size) +
+                  " bytes exceeds max.message.bytes " + std::to_string(max_message_bytes)};
     }
     pos += size;
   }
@@ -57,8 +59,9 @@ void PartitionLeader::ProduceAsync(ByteView records, const TopicSettings& settin
                                 [](const ProducerBatchHeader& h) { return h.producer_id >= 0; });
   if (idempotent && views.size() != 1) {
     // As Kafka: an idempotent producer sends one batch per partition.
-    return fail(Status::InvalidArgument(where + ": " + std::to_string(views.size()) +
-                                        " batches in one request of an idempotent producer"));
+    return fail({ErrorCode::kInvalidArgument, SubCode::kInvalidRecord,
+                 where + ": " + std::to_string(views.size()) +
+                     " batches in one request of an idempotent producer"});
   }
 
   ProduceResult result;
@@ -84,21 +87,23 @@ void PartitionLeader::ProduceAsync(ByteView records, const TopicSettings& settin
   }
   if (retiring_ && options_.cluster_mode) {
     lock.unlock();
-    return fail(Status::Fenced(where + ": leadership is being handed over"));
+    return fail({ErrorCode::kFenced, SubCode::kLeadershipHandedBack,
+                 where + ": leadership is being handed over"});
   }
-  if (retiring_ || needs_reappend_) {
+  if (retiring_) {
     lock.unlock();
-    return fail(Status::Unavailable(where +
-                                    (retiring_ ? ": leadership is being handed back"
-                                               : ": an earlier WAL write failed and is "
-                                                 "being retried") +
+    return fail({ErrorCode::kUnavailable, SubCode::kLeadershipHandedBack,
+                 where + ": leadership is being handed back; try again"});
+  }
+  if (needs_reappend_) {
+    lock.unlock();
+    return fail(Status::Unavailable(where + ": an earlier WAL write failed and is being retried" +
                                     "; try again"));
   }
   SequenceCheck check;
   if (idempotent) {
     check = producers_.Check(headers.front());
     result.verdict = check.verdict;
-    result.message = check.message;
     if (check.verdict == SequenceVerdict::kDuplicate) {
       // A retry: answer with the original's offsets once they are durable.
       int64_t first = check.first_offset;
@@ -119,7 +124,7 @@ void PartitionLeader::ProduceAsync(ByteView records, const TopicSettings& settin
     }
     if (check.verdict != SequenceVerdict::kAccept) {
       lock.unlock();
-      return done(std::move(result));  // refused: the handler maps the verdict
+      return fail(SequenceRefusal(where, check));
     }
   }
   Status st = AppendLocked(views, bytes, headers, std::move(result), done);

@@ -86,6 +86,15 @@ Status CheckEntry(const ProducerEntry& e) {
 
 }  // namespace
 
+Status SequenceRefusal(const std::string& where, const SequenceCheck& check) {
+  SubCode sub = SubCode::kInvalidRecord;
+  if (check.verdict == SequenceVerdict::kOutOfOrder) sub = SubCode::kOutOfOrderSequence;
+  if (check.verdict == SequenceVerdict::kStaleEpoch) sub = SubCode::kStaleProducerEpoch;
+  SH_CHECK_MSG(sub != SubCode::kInvalidRecord || check.verdict == SequenceVerdict::kInvalid,
+               SequenceVerdictName(check.verdict));
+  return Status(ErrorCode::kInvalidArgument, sub, where + ": " + check.message);
+}
+
 const char* SequenceVerdictName(SequenceVerdict verdict) {
   switch (verdict) {
     case SequenceVerdict::kNotIdempotent:

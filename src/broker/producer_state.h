@@ -106,6 +106,12 @@ struct SequenceCheck {
   std::string message;
 };
 
+// The error a refused idempotent batch gets: InvalidArgument with the
+// sub-code of its verdict (kOutOfOrder -> kOutOfOrderSequence, kStaleEpoch ->
+// kStaleProducerEpoch, kInvalid -> kInvalidRecord), "where: " before the
+// check's message. REQUIRES: check.verdict is one of those three.
+Status SequenceRefusal(const std::string& where, const SequenceCheck& check);
+
 class ProducerStateTable {
  public:
   explicit ProducerStateTable(int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs)

@@ -17,7 +17,8 @@ Result<TopicInfo> Broker::GetOrCreateTopic(const std::string& name) {
   Result<TopicInfo> found = impl_->metadata_.GetTopic(name);
   if (found.ok() || found.status().code() != ErrorCode::kNotFound) return found;
   if (!IsValidTopicName(name)) {
-    return Status::InvalidArgument("invalid topic name \"" + name + "\"");
+    return {ErrorCode::kInvalidArgument, SubCode::kInvalidTopicName,
+            "invalid topic name \"" + name + "\""};
   }
   if (!options_.auto_create_topics) return found;
   Status created = CreateTopic(name, -1, {}, false);
@@ -30,13 +31,14 @@ Result<std::vector<TopicInfo>> Broker::ListTopics() { return impl_->metadata_.Li
 Status Broker::CreateTopic(const std::string& name, int32_t partitions,
                            const std::map<std::string, std::string>& configs, bool validate_only) {
   if (!IsValidTopicName(name)) {
-    return Status::InvalidArgument("invalid topic name \"" + name + "\"");
+    return {ErrorCode::kInvalidArgument, SubCode::kInvalidTopicName,
+            "invalid topic name \"" + name + "\""};
   }
   if (partitions < 0) partitions = options_.default_partitions;
   if (partitions < 1 || partitions > kMaxPartitions) {
-    return Status::InvalidArgument("topic " + name + ": partition count " +
-                                   std::to_string(partitions) + " not in 1.." +
-                                   std::to_string(kMaxPartitions));
+    return {ErrorCode::kInvalidArgument, SubCode::kInvalidPartitionCount,
+            "topic " + name + ": partition count " + std::to_string(partitions) + " not in 1.." +
+                std::to_string(kMaxPartitions)};
   }
   SH_RETURN_IF_ERROR(ValidateTopicConfig(configs).WithContext("topic " + name));
   if (validate_only) {
@@ -89,13 +91,14 @@ Status Broker::DeleteTopic(const std::string& name) {
 Status Broker::CreatePartitions(const std::string& name, int32_t count, bool validate_only) {
   SH_ASSIGN_OR_RETURN(TopicInfo info, impl_->metadata_.GetTopic(name));
   if (count <= info.partition_count) {
-    return Status::InvalidArgument("topic " + name + " has " +
-                                   std::to_string(info.partition_count) +
-                                   " partitions; cannot change to " + std::to_string(count));
+    return {ErrorCode::kInvalidArgument, SubCode::kInvalidPartitionCount,
+            "topic " + name + " has " + std::to_string(info.partition_count) +
+                " partitions; cannot change to " + std::to_string(count)};
   }
   if (count > kMaxPartitions) {
-    return Status::InvalidArgument("topic " + name + ": partition count " + std::to_string(count) +
-                                   " over " + std::to_string(kMaxPartitions));
+    return {ErrorCode::kInvalidArgument, SubCode::kInvalidPartitionCount,
+            "topic " + name + ": partition count " + std::to_string(count) + " over " +
+                std::to_string(kMaxPartitions)};
   }
   if (validate_only) return Status::OK();
   return impl_->metadata_.AddPartitions(name, count);

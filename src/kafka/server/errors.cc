@@ -3,6 +3,23 @@
 namespace sh::kafka {
 
 KafkaError KafkaErrorFor(const Status& status, ApiKey api) {
+  switch (status.subcode()) {
+    case SubCode::kNone:
+    case SubCode::kLeadershipHandedBack:  // as its code: retriable, or NOT_LEADER_OR_FOLLOWER
+      break;
+    case SubCode::kRecordTooLarge:
+      return KafkaError::kMessageTooLarge;
+    case SubCode::kInvalidRecord:
+      return KafkaError::kInvalidRecord;
+    case SubCode::kOutOfOrderSequence:
+      return KafkaError::kOutOfOrderSequenceNumber;
+    case SubCode::kStaleProducerEpoch:
+      return KafkaError::kInvalidProducerEpoch;
+    case SubCode::kInvalidTopicName:
+      return KafkaError::kInvalidTopicException;
+    case SubCode::kInvalidPartitionCount:
+      return KafkaError::kInvalidPartitions;
+  }
   switch (status.code()) {
     case ErrorCode::kOk:
       return KafkaError::kNone;

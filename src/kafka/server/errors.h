@@ -9,9 +9,10 @@
 
 namespace sh::kafka {
 
-// The Kafka error for a failed Status from the broker, in the context of one
-// API (the same Status can mean different things: InvalidArgument is
-// INVALID_CONFIG for AlterConfigs but INVALID_REQUEST elsewhere). kOk -> kNone.
+// The Kafka error for a failed Status from the broker: by its sub-code if it
+// has one, else by its code in the context of one API (the same code can mean
+// different things: InvalidArgument is INVALID_CONFIG for AlterConfigs but
+// INVALID_REQUEST elsewhere). kOk -> kNone.
 KafkaError KafkaErrorFor(const Status& status, ApiKey api);
 
 }  // namespace sh::kafka

@@ -18,9 +18,6 @@ using Topic = CreateTopicsRequest::CreatableTopic;
 using TopicResult = CreateTopicsResponse::CreatableTopicResult;
 
 constexpr size_t kMaxTopicNameLength = 249;
-// The broker's own limit (broker.cc): checked here too so that the client gets
-// INVALID_PARTITIONS rather than the INVALID_CONFIG of the broker's InvalidArgument.
-constexpr int32_t kMaxPartitions = 10'000;
 
 TopicResult Failed(const std::string& name, KafkaError error, std::string message) {
   TopicResult out;
@@ -123,10 +120,12 @@ TopicResult CreateTopicsHandler::CreateOne(const Topic& t, bool validate_only) {
     Result<int32_t> n = CheckAssignments(t, broker_.options().node_id);
     if (!n.ok()) return Failed(t.name, KafkaError::kInvalidReplicaAssignment, n.status().message());
     partitions = *n;
-  } else if (partitions == 0 || partitions < -1 || partitions > kMaxPartitions) {
+  } else if (partitions < -1) {
+    // Only -1 asks for the default; the broker checks the count itself
+    // (INVALID_PARTITIONS by its sub-code).
     return Failed(t.name, KafkaError::kInvalidPartitions,
                   "num_partitions is " + std::to_string(partitions) +
-                      "; it must be 1..10000, or -1 for the default");
+                      "; it must be positive, or -1 for the default");
   } else if (t.replication_factor == 0 || t.replication_factor < -1) {
     return Failed(t.name, KafkaError::kInvalidReplicationFactor,
                   "replication_factor is " + std::to_string(t.replication_factor) +

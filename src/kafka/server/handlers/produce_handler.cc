@@ -29,19 +29,6 @@ Response::PartitionProduceResponse Fail(int32_t index, KafkaError error, std::st
   return out;
 }
 
-KafkaError ErrorForVerdict(broker::SequenceVerdict verdict) {
-  switch (verdict) {
-    case broker::SequenceVerdict::kOutOfOrder:
-      return KafkaError::kOutOfOrderSequenceNumber;
-    case broker::SequenceVerdict::kStaleEpoch:
-      return KafkaError::kInvalidProducerEpoch;
-    case broker::SequenceVerdict::kInvalid:
-      return KafkaError::kInvalidRecord;
-    default:
-      return KafkaError::kNone;
-  }
-}
-
 Response::PartitionProduceResponse Answer(int32_t index, const std::string& topic,
                                           const Result<broker::ProduceResult>& produced) {
   if (!produced.ok()) {
@@ -49,9 +36,6 @@ Response::PartitionProduceResponse Answer(int32_t index, const std::string& topi
                   << " failed: " << produced.status().ToString();
     return Fail(index, KafkaErrorFor(produced.status(), ApiKey::kProduce),
                 produced.status().message());
-  }
-  if (KafkaError e = ErrorForVerdict(produced->verdict); e != KafkaError::kNone) {
-    return Fail(index, e, produced->message);
   }
   Response::PartitionProduceResponse out;
   out.index = index;
