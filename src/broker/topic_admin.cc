@@ -17,8 +17,8 @@ Result<TopicInfo> Broker::GetOrCreateTopic(const std::string& name) {
   Result<TopicInfo> found = impl_->metadata_.GetTopic(name);
   if (found.ok() || found.status().code() != ErrorCode::kNotFound) return found;
   if (!IsValidTopicName(name)) {
-    return {ErrorCode::kInvalidArgument, SubCode::kInvalidTopicName,
-            "invalid topic name \"" + name + "\""};
+    return Status(ErrorCode::kInvalidArgument, SubCode::kInvalidTopicName,
+                  "invalid topic name \"" + name + "\"");
   }
   if (!options_.auto_create_topics) return found;
   Status created = CreateTopic(name, -1, {}, false);
