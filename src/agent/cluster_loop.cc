@@ -8,6 +8,7 @@
 
 #include "agent/agent_config.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace sh::agent {
 
@@ -90,10 +91,14 @@ Status ClusterLoop::Start() {
   if (thread_.joinable()) return Status::OK();
   stopping_ = false;
   // Each logs its own errors.
-  thread_ =
-      std::thread([this] { RunEvery(options_.balance_interval_ms, [this] { (void)RunOnce(); }); });
-  sweep_thread_ = std::thread(
-      [this] { RunEvery(options_.wal_sweep_interval_ms, [this] { (void)SweepOnce(); }); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("sh-cluster");
+    RunEvery(options_.balance_interval_ms, [this] { (void)RunOnce(); });
+  });
+  sweep_thread_ = std::thread([this] {
+    SetCurrentThreadName("sh-sweep");
+    RunEvery(options_.wal_sweep_interval_ms, [this] { (void)SweepOnce(); });
+  });
   return Status::OK();
 }
 

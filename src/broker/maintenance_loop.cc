@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "base/thread_name.h"
 #include "broker/broker_impl.h"
 
 namespace sh::broker {
@@ -13,6 +14,7 @@ void MaintenanceLoop::Start(std::function<void()> pass, int64_t interval_ms) {
   if (thread_.joinable()) return;
   stopping_ = false;
   thread_ = std::thread([this, pass = std::move(pass), interval_ms] {
+    SetCurrentThreadName("sh-broker");
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace sh::wal {
 
@@ -25,7 +26,10 @@ WalWriter::WalWriter(ObjectStore& store, std::string agent_id, const Clock& cloc
       options_(options),
       next_sequence_(options.first_sequence) {
   SH_CHECK_MSG(ValidateAgentId(agent_id_).ok(), ValidateAgentId(agent_id_).ToString());
-  flusher_ = std::thread([this] { FlusherLoop(); });
+  flusher_ = std::thread([this] {
+    SetCurrentThreadName("sh-wal-flush");
+    FlusherLoop();
+  });
 }
 
 WalWriter::~WalWriter() { Stop(); }
@@ -193,6 +197,7 @@ Status WalWriter::PutWithTimeout(const std::string& key, Bytes data) {
   call->key = key;
   call->data = std::move(data);
   std::thread thread([this, call] {
+    SetCurrentThreadName("sh-wal-put");
     Status st = store_.Put(call->key, call->data);
     if (!st.ok()) {
       // A failed Put may have left a whole or torn object; its entries were

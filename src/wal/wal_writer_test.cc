@@ -2,11 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "objstore/faulty_object_store.h"
 #include "objstore/memory_object_store.h"
@@ -320,6 +325,29 @@ TEST(WalWriter, RecordsCreatedAtFromTheClock) {
   auto objects = ReadAll(store, "a", &keep);
   ASSERT_EQ(objects.size(), 1u);
   EXPECT_EQ(objects[0].header.created_at_ms, 42'000);
+}
+
+// The names of this process's threads, as top -H and gdb show them.
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.push_back(name);
+  }
+  return names;
+}
+
+TEST(WalWriter, FlusherThreadIsNamed) {
+  MemoryObjectStore store;
+  WalWriter writer(store, "a", *SystemClock::Get(), {.flush_interval_ms = 1});
+  Callbacks cb;
+  // Once an entry is flushed the flusher has certainly started (and named itself).
+  ASSERT_TRUE(writer.Append(MakeEntry("t", 0, 0), cb.Make(0)).ok());
+  ASSERT_TRUE(cb.Wait(1));
+  std::vector<std::string> names = ThreadNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "sh-wal-flush"), names.end());
+  writer.Stop();
 }
 
 TEST(LatencyHistogram, PercentilesWithinABucket) {

@@ -1,72 +1,76 @@
 // BlockingExecutor: a pool of worker threads for blocking calls (SQLite,
 // object store, fsync), so that network threads only ever wait on sockets.
+// The workers are named "sh-blocking-<n>".
 //
 //   Result<TopicInfo> t = co_await ctx.blocking.Run([&] { return broker.GetTopic(name); });
 //
 // The coroutine is suspended while fn runs on a worker and resumes on its own
-// executor afterwards. fn's captures must outlive the co_await (capturing
-// locals of the awaiting coroutine by reference is fine: its frame lives on).
-// The work guard that keeps that executor's context alive moves into the
-// completion, so it is released on the executor's thread: a worker never
-// touches a context that may already be destroyed.
+// executor afterwards (through a Completion, completion.h). fn's captures
+// must outlive the co_await (capturing locals of the awaiting coroutine by
+// reference is fine: its frame lives on).
 #pragma once
 
 #include <asio.hpp>
 #include <cstddef>
-#include <exception>
 #include <optional>
+#include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
+#include <variant>
+#include <vector>
+
+#include "base/thread_name.h"
+#include "kafka/server/completion.h"
 
 namespace sh::kafka {
 
 class BlockingExecutor {
  public:
-  explicit BlockingExecutor(size_t threads) : pool_(threads) {}
+  explicit BlockingExecutor(size_t threads) : work_(asio::make_work_guard(io_)) {
+    for (size_t i = 0; i < threads; ++i) {
+      workers_.emplace_back([this, i] {
+        SetCurrentThreadName("sh-blocking-" + std::to_string(i));
+        io_.run();
+      });
+    }
+  }
   ~BlockingExecutor() { Stop(); }
   BlockingExecutor(const BlockingExecutor&) = delete;
   BlockingExecutor& operator=(const BlockingExecutor&) = delete;
 
   // Lets queued work finish, then joins the workers.
-  void Stop() { pool_.join(); }
+  void Stop() {
+    work_.reset();
+    for (std::thread& t : workers_) {
+      if (t.joinable()) t.join();
+    }
+  }
 
   template <typename F>
   asio::awaitable<std::invoke_result_t<F>> Run(F fn) {
     using R = std::invoke_result_t<F>;
-    auto initiate = [this, &fn](auto handler) mutable {
-      auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-      asio::post(pool_, [fn = std::move(fn), handler = std::move(handler),
-                         work = std::move(work)]() mutable {
-        if constexpr (std::is_void_v<R>) {
-          fn();
-          auto ex = work.get_executor();
-          asio::dispatch(ex, [handler = std::move(handler), work = std::move(work)]() mutable {
-            std::move(handler)();
-          });
-        } else {
-          std::optional<R> result;
-          result.emplace(fn());
-          auto ex = work.get_executor();
-          asio::dispatch(ex, [handler = std::move(handler), work = std::move(work),
-                              r = std::move(*result)]() mutable {
-            std::move(handler)(std::move(r));
-          });
-        }
-      });
-    };
     if constexpr (std::is_void_v<R>) {
-      co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(initiate,
-                                                                          asio::use_awaitable);
+      co_await AwaitCompletion<std::monostate>([&](Completion<std::monostate> done) {
+        asio::post(io_, [fn = std::move(fn), done]() mutable {
+          fn();
+          done(std::monostate{});
+        });
+      });
     } else {
-      co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
-          initiate, asio::use_awaitable);
+      co_return co_await AwaitCompletion<R>([&](Completion<R> done) {
+        asio::post(io_, [fn = std::move(fn), done]() mutable { done(fn()); });
+      });
     }
   }
 
-  asio::thread_pool& pool() { return pool_; }
+  // Where work that does not await its result is posted.
+  asio::io_context::executor_type executor() { return io_.get_executor(); }
 
  private:
-  asio::thread_pool pool_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace sh::kafka

@@ -10,10 +10,12 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <string>
 #include <thread>
 
+#include "base/thread_name.h"
 #include "kafka/server/blocking_executor.h"
-#include "kafka/server/group/callback_awaitable.h"
+#include "kafka/server/completion.h"
 
 namespace sh::kafka {
 namespace {
@@ -26,8 +28,8 @@ TEST(CompletionTest, CallbackKeptAfterTheContextIsDestroyed) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          got.set_value(co_await group::AwaitCallback<int>(
-              [&](std::function<void(int)> cb) { kept = std::move(cb); }));
+          got.set_value(co_await AwaitCompletion<int>(
+              [&](Completion<int> done) { kept = std::move(done); }));
         },
         asio::detached);
     io.poll();  // up to the suspension: the callback is stored
@@ -62,6 +64,20 @@ TEST(CompletionTest, BlockingWorkerFinishesAfterTheContextIsDestroyed) {
     }
     ASSERT_EQ(got, i);
   }
+}
+
+TEST(CompletionTest, BlockingWorkersAreNamed) {
+  BlockingExecutor blocking(2);
+  asio::io_context io;
+  std::string name;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        name = co_await blocking.Run([] { return CurrentThreadName(); });
+      },
+      asio::detached);
+  io.run();
+  EXPECT_TRUE(name == "sh-blocking-0" || name == "sh-blocking-1") << name;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "kafka/server/api_versions_handler.h"
 #include "kafka/server/connection.h"
 
@@ -93,7 +94,8 @@ Status Server::Start() {
   });
   int threads = options_.network_threads > 0 ? options_.network_threads : 1;
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
+    threads_.emplace_back([this, i] {
+      SetCurrentThreadName("sh-net-" + std::to_string(i));
       // Handlers and loops catch their own exceptions; this keeps a thread
       // alive should one slip through anyway.
       while (true) {

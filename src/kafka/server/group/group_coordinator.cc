@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace sh::kafka::group {
 
@@ -19,7 +20,10 @@ void GroupCoordinator::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (running_ || stopping_) return;
   running_ = true;
-  thread_ = std::thread([this] { TickLoop(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("sh-groups");
+    TickLoop();
+  });
 }
 
 void GroupCoordinator::Stop() {

@@ -3,8 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "kafka/server/completion.h"
 #include "kafka/server/errors.h"
-#include "kafka/server/group/callback_awaitable.h"
 #include "kafka/server/group/group_coordinator.h"
 #include "kafka/server/handlers/cluster_access.h"
 
@@ -43,8 +43,8 @@ asio::awaitable<Result<std::optional<Bytes>>> JoinGroupHandler::Handle(RequestCo
   args.client_host = ClientHost(ctx.peer);
   args.require_known_member_id = version >= 4;
 
-  group::JoinResult r = co_await group::AwaitCallback<group::JoinResult>(
-      [&](group::JoinCallback cb) { coordinator_.Join(args, std::move(cb)); });
+  group::JoinResult r = co_await AwaitCompletion<group::JoinResult>(
+      [&](Completion<group::JoinResult> done) { coordinator_.Join(args, std::move(done)); });
 
   JoinGroupResponse resp;
   resp.error_code = Code(r.error);

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "kafka/protocol/generated/produce.h"
 #include "kafka/server/blocking_executor.h"
+#include "kafka/server/completion.h"
 #include "kafka/server/errors.h"
 #include "kafka/server/handlers/cluster_access.h"
 
@@ -47,40 +48,30 @@ Response::PartitionProduceResponse Answer(int32_t index, const std::string& topi
 
 // The responses of one request, filled in by the broker's callbacks (on
 // worker or WAL threads); the last one completes the awaiting coroutine.
-template <typename Handler>
 class PendingProduce {
  public:
-  PendingProduce(Handler handler, Topics topics, size_t partitions)
-      : work_(asio::make_work_guard(asio::get_associated_executor(handler))),
-        handler_(std::move(handler)),
-        topics_(std::move(topics)),
-        remaining_(partitions) {}
+  PendingProduce(Completion<Topics> done, Topics topics, size_t partitions)
+      : done_(std::move(done)), topics_(std::move(topics)), remaining_(partitions) {}
 
   void Set(size_t t, size_t p, Response::PartitionProduceResponse response) {
     std::unique_lock lock(mu_);
     topics_[t].partition_responses[p] = std::move(response);
     if (--remaining_ > 0) return;
     lock.unlock();
-    // The work guard travels with the completion: released on the
-    // executor's thread, never here after the context may be gone.
-    auto ex = work_.get_executor();
-    asio::dispatch(ex, [work = std::move(work_), h = std::move(handler_),
-                        r = std::move(topics_)]() mutable { std::move(h)(std::move(r)); });
+    done_(std::move(topics_));
   }
 
  private:
-  asio::executor_work_guard<asio::associated_executor_t<Handler>> work_;
-  Handler handler_;
+  Completion<Topics> done_;
   std::mutex mu_;
   Topics topics_;     // guarded by mu_
   size_t remaining_;  // guarded by mu_
 };
 
-// Starts every partition's produce; the handler gets the responses.
-template <typename Handler>
+// Starts every partition's produce; done gets the responses.
 void StartProduce(broker::Broker& broker, std::shared_ptr<const ClusterView> cluster,
                   BlockingExecutor& blocking, const ProduceRequest& req,
-                  std::function<void()> release_order, Handler handler) {
+                  std::function<void()> release_order, Completion<Topics> done) {
   Topics topics;
   size_t partitions = 0;
   for (const ProduceRequest::TopicProduceData& t : req.topic_data) {
@@ -91,14 +82,10 @@ void StartProduce(broker::Broker& broker, std::shared_ptr<const ClusterView> clu
     topics.push_back(std::move(topic));
   }
   if (partitions == 0) {
-    auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler), r = std::move(topics)]() mutable {
-      std::move(h)(std::move(r));
-    });
+    done(std::move(topics));
     return;
   }
-  auto pending =
-      std::make_shared<PendingProduce<Handler>>(std::move(handler), std::move(topics), partitions);
+  auto pending = std::make_shared<PendingProduce>(std::move(done), std::move(topics), partitions);
   // What the worker needs, taken now: once the last partition is answered the
   // awaiting coroutine resumes (on another thread) and req is destroyed, so
   // the worker must not read req after its last call. Record bytes are read
@@ -122,7 +109,7 @@ void StartProduce(broker::Broker& broker, std::shared_ptr<const ClusterView> clu
   const int16_t acks = req.acks;
   const bool transactional = req.transactional_id.has_value();
   // The lookups inside ProduceAsync may block: run them on a worker.
-  asio::post(blocking.pool(), [&broker, cluster = std::move(cluster), items = std::move(items),
+  asio::post(blocking.executor(), [&broker, cluster = std::move(cluster), items = std::move(items),
                                acks, transactional, pending,
                                release_order = std::move(release_order)] {
     for (const Item& item : items) {
@@ -163,11 +150,9 @@ asio::awaitable<Result<std::optional<Bytes>>> ProduceHandler::Handle(RequestCont
   if (!decoded.ok()) co_return decoded.status();
   ProduceRequest& req = *decoded;
   Response resp;
-  resp.responses = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Topics)>(
-      [this, &ctx, &req](auto handler) {
-        StartProduce(broker_, cluster_, ctx.blocking, req, ctx.release_order, std::move(handler));
-      },
-      asio::use_awaitable);
+  resp.responses = co_await AwaitCompletion<Topics>([this, &ctx, &req](Completion<Topics> done) {
+    StartProduce(broker_, cluster_, ctx.blocking, req, ctx.release_order, std::move(done));
+  });
   if (req.acks == 0) co_return std::optional<Bytes>();
   co_return EncodeResponse(ctx, resp);
 }

@@ -106,7 +106,7 @@ TEST_F(ProduceHandlerTest, RequestsWaitForTheWalTogetherWithoutHoldingTheWorker)
   EXPECT_EQ(b.wait_for(0ms), std::future_status::timeout);
   // The only worker is free while they wait.
   std::promise<int> ran;
-  asio::post(blocking_.pool(), [&ran] { ran.set_value(1); });
+  asio::post(blocking_.executor(), [&ran] { ran.set_value(1); });
   auto ran_future = ran.get_future();
   ASSERT_EQ(ran_future.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(HighWatermark(0), 0);  // nothing visible before it is durable

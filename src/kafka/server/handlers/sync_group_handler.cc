@@ -2,8 +2,8 @@
 
 #include <utility>
 
+#include "kafka/server/completion.h"
 #include "kafka/server/errors.h"
-#include "kafka/server/group/callback_awaitable.h"
 #include "kafka/server/group/group_coordinator.h"
 #include "kafka/server/handlers/cluster_access.h"
 
@@ -27,8 +27,8 @@ asio::awaitable<Result<std::optional<Bytes>>> SyncGroupHandler::Handle(RequestCo
   for (auto& a : req->assignments)
     args.assignments.emplace_back(a.member_id, std::move(a.assignment));
 
-  group::SyncResult r = co_await group::AwaitCallback<group::SyncResult>(
-      [&](group::SyncCallback cb) { coordinator_.Sync(args, std::move(cb)); });
+  group::SyncResult r = co_await AwaitCompletion<group::SyncResult>(
+      [&](Completion<group::SyncResult> done) { coordinator_.Sync(args, std::move(done)); });
 
   SyncGroupResponse resp;
   resp.error_code = Code(r.error);
