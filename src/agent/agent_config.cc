@@ -76,7 +76,8 @@ const std::vector<Setting>& Settings() {
       {"topics.auto_create", &C::auto_create_topics,
        "Create unknown topics named by Metadata or Produce (auto.create.topics.enable)."},
       {"topics.default_partitions", &C::default_partitions,
-       "Partitions of auto-created topics and of CreateTopics without a count.", 1, 100000},
+       "Partitions of auto-created topics and of CreateTopics without a count.", 1,
+       broker::kMaxPartitions},
       {"topics.max_message_bytes", &C::max_message_bytes,
        "Default max.message.bytes: the largest record batch accepted.", 0, kMaxInt32},
       {"topics.message_timestamp_type",
@@ -92,7 +93,7 @@ const std::vector<Setting>& Settings() {
        0,
        {"delete", "compact", "compact,delete", "delete,compact"}},
       {"segment.bytes", &C::segment_bytes, "Default segment.bytes: a tail is sealed at this size.",
-       1024, kMaxInt64},
+       1024, kMaxInt32},
       {"segment.ms", &C::segment_ms, "Default segment.ms: a tail is sealed at this age.", 1,
        kMaxInt64},
       {"segment.codec",
@@ -412,6 +413,43 @@ broker::BrokerOptions AgentConfig::ToBrokerOptions() const {
   o.cluster_mode = cluster_enabled;
   o.background_interval_ms = background_interval_ms;
   o.retention_check_interval_ms = retention_check_interval_ms;
+  return o;
+}
+
+kafka::ServerOptions AgentConfig::ToServerOptions() const {
+  kafka::ServerOptions o;
+  (void)ParseHostPort(kafka_listen, &o.host, &o.port);  // validated on load
+  o.network_threads = static_cast<int>(network_threads);
+  o.blocking_threads = static_cast<int>(blocking_threads);
+  o.max_request_bytes = static_cast<int32_t>(max_request_bytes);
+  o.idle_timeout_ms = idle_timeout_ms;
+  o.max_in_flight = static_cast<size_t>(max_in_flight);
+  o.shutdown_grace_ms = shutdown_grace_ms;
+  return o;
+}
+
+kafka::group::GroupCoordinatorOptions AgentConfig::ToGroupOptions() const {
+  kafka::group::GroupCoordinatorOptions o;
+  o.group.initial_rebalance_delay_ms = group_initial_rebalance_delay_ms;
+  o.group.min_session_timeout_ms = static_cast<int32_t>(group_min_session_timeout_ms);
+  o.group.max_session_timeout_ms = static_cast<int32_t>(group_max_session_timeout_ms);
+  o.group.max_size = static_cast<size_t>(group_max_size);
+  o.offsets_retention_ms = offsets_retention_ms;
+  o.offsets_retention_check_interval_ms = offsets_retention_check_interval_ms;
+  return o;
+}
+
+ClusterLoopOptions AgentConfig::ToClusterLoopOptions() const {
+  ClusterLoopOptions o;
+  o.membership.agent_id = agent_id;
+  o.membership.node_id = static_cast<int32_t>(node_id);
+  o.membership.address = advertised();
+  o.membership.zone = agent_zone;
+  o.membership.heartbeat_interval_ms = cluster_heartbeat_interval_ms;
+  o.membership.agent_timeout_ms = cluster_agent_timeout_ms;
+  o.balance_interval_ms = cluster_balance_interval_ms;
+  o.lease_ms = lease_ms;
+  o.wal_sweep_interval_ms = wal_sweep_interval_ms;
   return o;
 }
 

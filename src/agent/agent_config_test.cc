@@ -9,6 +9,10 @@
 #include <set>
 #include <sstream>
 
+#include "base/clock.h"
+#include "metadata/sqlite_metadata_store.h"
+#include "objstore/memory_object_store.h"
+
 namespace sh::agent {
 namespace {
 
@@ -239,24 +243,44 @@ TEST(AgentConfigTest, ToBrokerOptionsCarriesEverySetting) {
   EXPECT_EQ(o.retention_check_interval_ms, 20);
 }
 
-TEST(AgentConfigTest, DefaultsMatchBrokerDefaults) {
-  broker::BrokerOptions mine = AgentConfig{}.ToBrokerOptions();
-  broker::BrokerOptions theirs;
-  EXPECT_EQ(mine.segment_bytes, theirs.segment_bytes);
-  EXPECT_EQ(mine.segment_ms, theirs.segment_ms);
-  EXPECT_EQ(mine.retention_ms, theirs.retention_ms);
-  EXPECT_EQ(mine.retention_bytes, theirs.retention_bytes);
-  EXPECT_EQ(mine.max_message_bytes, theirs.max_message_bytes);
-  EXPECT_EQ(mine.message_timestamp_type, theirs.message_timestamp_type);
-  EXPECT_EQ(mine.cleanup_policy, theirs.cleanup_policy);
-  EXPECT_EQ(mine.segment_codec, theirs.segment_codec);
-  EXPECT_EQ(mine.block_bytes, theirs.block_bytes);
-  EXPECT_EQ(mine.flush_ms, theirs.flush_ms);
-  EXPECT_EQ(mine.cache_bytes, theirs.cache_bytes);
-  EXPECT_EQ(mine.index_ttl_ms, theirs.index_ttl_ms);
-  EXPECT_EQ(mine.lease_ms, theirs.lease_ms);
-  EXPECT_EQ(mine.background_interval_ms, theirs.background_interval_ms);
-  EXPECT_EQ(mine.retention_check_interval_ms, theirs.retention_check_interval_ms);
+// Every setting that feeds an option struct has that struct's default: the
+// option structs the defaults turn into are the default-constructed ones
+// (whole structs, so a field added to one is covered too).
+TEST(AgentConfigTest, DefaultsAreTheOptionStructsDefaults) {
+  AgentConfig c;
+  EXPECT_TRUE(c.ToBrokerOptions() == broker::BrokerOptions{});
+  EXPECT_TRUE(c.ToServerOptions() == kafka::ServerOptions{});
+  EXPECT_TRUE(c.ToGroupOptions() == kafka::group::GroupCoordinatorOptions{});
+  // Who the agent is (id, address, zone) is the agent's own; the timings are
+  // the cluster loop's.
+  ClusterLoopOptions expected;
+  expected.membership.agent_id = c.agent_id;
+  expected.membership.node_id = static_cast<int32_t>(c.node_id);
+  expected.membership.address = c.advertised();
+  EXPECT_TRUE(c.ToClusterLoopOptions() == expected);
+  EXPECT_EQ(c.metadata_pool_size, PostgresOptions{}.pool_size);
+  EXPECT_EQ(c.s3_request_timeout_ms, S3Options{}.request_timeout_ms);
+  EXPECT_EQ(c.s3_max_retries, S3Options{}.max_retries);
+  EXPECT_EQ(c.s3_path_style, S3Options{}.path_style);
+}
+
+// Both ends of every integer setting's range are accepted by the broker the
+// settings feed (so the agent never admits a value the broker refuses at
+// start-up, as topics.default_partitions once did: 100,000 against 10,000).
+TEST(AgentConfigTest, EveryRangeEndOpensABroker) {
+  ManualClock clock(1'000'000);
+  for (const SettingInfo& s : AgentSettings()) {
+    if (s.type != SettingType::kInt) continue;
+    for (int64_t v : {s.min, s.max}) {
+      std::string flag = s.flag() + "=" + std::to_string(v);
+      AgentConfig c = Load({flag});
+      auto md = SqliteMetadataStore::Open(":memory:", &clock);
+      ASSERT_TRUE(md.ok()) << md.status().ToString();
+      MemoryObjectStore objects;
+      auto b = broker::Broker::Open(c.ToBrokerOptions(), **md, objects, clock);
+      EXPECT_TRUE(b.ok()) << flag << ": " << b.status().ToString();
+    }
+  }
 }
 
 TEST(AgentConfigTest, HelpListsEverySetting) {

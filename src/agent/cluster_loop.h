@@ -41,21 +41,13 @@
 #include "base/status.h"
 #include "broker/broker.h"
 #include "cluster/balancer.h"
+#include "agent/cluster_loop_options.h"
 #include "cluster/membership.h"
 #include "cluster/rendezvous.h"
 #include "kafka/server/cluster_view.h"
 #include "metadata/metadata_store.h"
 
 namespace sh::agent {
-
-struct ClusterLoopOptions {
-  // Agent id, advertised HOST:PORT, zone (Metadata rack), node id (Kafka
-  // broker id, unique among live agents, >= 0 here) and heartbeat timings.
-  cluster::MembershipOptions membership;
-  int64_t balance_interval_ms = 500;
-  int64_t lease_ms = 8000;                 // ttl the broker acquires with (balancer renewal timing)
-  int64_t wal_sweep_interval_ms = 60'000;  // departed agents' WAL sweep period (> 0)
-};
 
 // The cluster as one pass saw it. Immutable once published.
 struct ClusterSnapshot {

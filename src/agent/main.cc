@@ -35,31 +35,6 @@ namespace {
 
 constexpr char kVersion[] = "0.1.0";
 
-kafka::ServerOptions ServerOptionsFor(const AgentConfig& c, const std::string& host,
-                                      uint16_t port) {
-  kafka::ServerOptions o;
-  o.host = host;
-  o.port = port;
-  o.network_threads = static_cast<int>(c.network_threads);
-  o.blocking_threads = static_cast<int>(c.blocking_threads);
-  o.max_request_bytes = static_cast<int32_t>(c.max_request_bytes);
-  o.idle_timeout_ms = c.idle_timeout_ms;
-  o.max_in_flight = static_cast<size_t>(c.max_in_flight);
-  o.shutdown_grace_ms = c.shutdown_grace_ms;
-  return o;
-}
-
-kafka::group::GroupCoordinatorOptions GroupOptionsFor(const AgentConfig& c) {
-  kafka::group::GroupCoordinatorOptions o;
-  o.group.initial_rebalance_delay_ms = c.group_initial_rebalance_delay_ms;
-  o.group.min_session_timeout_ms = static_cast<int32_t>(c.group_min_session_timeout_ms);
-  o.group.max_session_timeout_ms = static_cast<int32_t>(c.group_max_session_timeout_ms);
-  o.group.max_size = static_cast<size_t>(c.group_max_size);
-  o.offsets_retention_ms = c.offsets_retention_ms;
-  o.offsets_retention_check_interval_ms = c.offsets_retention_check_interval_ms;
-  return o;
-}
-
 // Catches SIGINT and SIGTERM from construction on (so that one arriving
 // while the agent starts is not lost); Wait() blocks until one arrives.
 class ShutdownSignal {
@@ -121,27 +96,13 @@ int OpenBackends(const AgentConfig& config, Backends* out) {
   return 0;
 }
 
-ClusterLoopOptions ClusterLoopOptionsFor(const AgentConfig& c) {
-  ClusterLoopOptions o;
-  o.membership.agent_id = c.agent_id;
-  o.membership.node_id = static_cast<int32_t>(c.node_id);
-  o.membership.address = c.advertised();
-  o.membership.zone = c.agent_zone;
-  o.membership.heartbeat_interval_ms = c.cluster_heartbeat_interval_ms;
-  o.membership.agent_timeout_ms = c.cluster_agent_timeout_ms;
-  o.balance_interval_ms = c.cluster_balance_interval_ms;
-  o.lease_ms = c.lease_ms;
-  o.wal_sweep_interval_ms = c.wal_sweep_interval_ms;
-  return o;
-}
-
 // Cluster mode: joins the cluster and takes this agent's share of the
 // partitions before the Kafka server listens, so the first Metadata answer
 // already names the leaders. Returns 0, or the exit status after logging why not.
 int JoinCluster(const AgentConfig& config, MetadataStore& metadata, broker::Broker& broker,
                 std::unique_ptr<ClusterLoop>* out) {
   auto loop =
-      ClusterLoop::Create(ClusterLoopOptionsFor(config), metadata, broker, *SystemClock::Get());
+      ClusterLoop::Create(config.ToClusterLoopOptions(), metadata, broker, *SystemClock::Get());
   if (!loop.ok()) {
     SH_LOG(ERROR) << "streamhouse: " << loop.status().ToString();
     return loop.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
@@ -204,14 +165,14 @@ int RunAgent(const AgentConfig& config) {
   handler_options.advertised_port = adv_port;
   handler_options.cluster = cluster.get();
   // Consumer groups: membership in memory, committed offsets in metadata.
-  kafka::group::GroupCoordinator coordinator(cached, *SystemClock::Get(), GroupOptionsFor(config));
+  kafka::group::GroupCoordinator coordinator(cached, *SystemClock::Get(), config.ToGroupOptions());
   coordinator.Start();
   std::vector<std::unique_ptr<kafka::Handler>> handlers =
       kafka::MakeHandlers(**broker, handler_options);
   for (auto& h : kafka::MakeGroupHandlers(coordinator, handler_options)) {
     handlers.push_back(std::move(h));
   }
-  kafka::Server server(ServerOptionsFor(config, listen_host, listen_port), std::move(handlers));
+  kafka::Server server(config.ToServerOptions(), std::move(handlers));
   if (Status st = server.Start(); !st.ok()) {
     coordinator.Stop();
     stop_cluster();

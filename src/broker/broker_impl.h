@@ -36,10 +36,6 @@ namespace sh::broker {
 using PartitionKey = std::pair<std::string, int32_t>;
 struct WalSweepCache;  // broker/wal_sweep.h
 
-// More partitions than a single agent could sensibly lead; also keeps a
-// malformed CreateTopics from asking the metadata store for billions of rows.
-inline constexpr int32_t kMaxPartitions = 10'000;
-
 inline std::string PartitionLabel(const std::string& topic, int32_t partition) {
   return topic + "/" + std::to_string(partition);
 }

@@ -15,6 +15,11 @@
 
 namespace sh::broker {
 
+// The most partitions a topic may have: more than a single agent could
+// sensibly lead; also keeps a malformed CreateTopics from asking the metadata
+// store for billions of rows.
+inline constexpr int32_t kMaxPartitions = 10'000;
+
 struct BrokerOptions {
   std::string agent_id = "agent-0";
   int32_t node_id = 0;
@@ -55,6 +60,8 @@ struct BrokerOptions {
   size_t wal_max_bytes = 8u << 20;
   int64_t wal_put_timeout_ms = 10'000;
   int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;
+
+  bool operator==(const BrokerOptions&) const = default;
   // For tests: called when a data call starts waiting for a takeover of its
   // partition in progress (cluster mode), so that a test can order a request
   // against a takeover without sleeping. Runs under the takeover lock: it

@@ -34,6 +34,8 @@ struct MembershipOptions {
   int64_t heartbeat_interval_ms = 1000;
   int64_t agent_timeout_ms = 6000;
   int32_t node_id = -1;  // Kafka broker id clients see; -1 if not addressable
+
+  bool operator==(const MembershipOptions&) const = default;
 };
 
 // InvalidArgument unless agent_id is non-empty (at most 255 bytes, the WAL

@@ -56,6 +56,8 @@ struct ServerOptions {
   bool concurrent_requests = false;
   // Stop() waits this long for in-flight requests before closing by force.
   int64_t shutdown_grace_ms = 10'000;
+
+  bool operator==(const ServerOptions&) const = default;
 };
 
 class Server {

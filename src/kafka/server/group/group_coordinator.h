@@ -41,6 +41,8 @@ struct GroupCoordinatorOptions {
   // commit, for a group only known from the store).
   int64_t offsets_retention_ms = 7ll * 24 * 3600 * 1000;
   int64_t offsets_retention_check_interval_ms = 600'000;  // offsets.retention.check.interval.ms
+
+  bool operator==(const GroupCoordinatorOptions&) const = default;
 };
 
 struct LeaveMember {

@@ -120,6 +120,8 @@ struct GroupConfig {
   int32_t min_session_timeout_ms = 6'000;      // group.min.session.timeout.ms
   int32_t max_session_timeout_ms = 1'800'000;  // group.max.session.timeout.ms
   size_t max_size = 0;                         // group.max.size; 0: no limit
+
+  bool operator==(const GroupConfig&) const = default;
 };
 
 }  // namespace sh::kafka::group
