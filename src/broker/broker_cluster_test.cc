@@ -332,7 +332,7 @@ TEST_F(ClusterTest, RequestsDuringATakeoverWaitForItInsteadOfBeingRefused) {
   // waits for the takeover (another agent already names a1 as the leader).
   std::promise<void> listing, waiting, release;
   std::once_flag listed, waited;
-  options_.on_takeover_wait = [&](const std::string&, int32_t) {
+  options_.test_hooks.on_takeover_wait = [&](const std::string&, int32_t) {
     std::call_once(waited, [&] { waiting.set_value(); });
   };
   a1_.reset();

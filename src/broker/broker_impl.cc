@@ -39,7 +39,7 @@ Result<Broker::Impl::Target> Broker::Impl::Lookup(const std::string& topic, int3
 bool Broker::Impl::AwaitTakeover(const PartitionKey& key) {
   std::unique_lock lock(takeover_mu_);
   if (taking_over_.count(key) == 0) return false;
-  if (options_.on_takeover_wait) options_.on_takeover_wait(key.first, key.second);
+  if (options_.test_hooks.on_takeover_wait) options_.test_hooks.on_takeover_wait(key.first, key.second);
   takeover_cv_.wait_for(lock, std::chrono::milliseconds(options_.lease_ms / 2),
                         [&] { return taking_over_.count(key) == 0; });
   return true;

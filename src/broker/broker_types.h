@@ -61,12 +61,19 @@ struct BrokerOptions {
   int64_t wal_put_timeout_ms = 10'000;
   int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;
 
+  // Hooks for tests. They are not settings: options compare equal whatever
+  // hooks they carry.
+  struct TestHooks {
+    // Called when a data call starts waiting for a takeover of its partition
+    // in progress (cluster mode), so that a test can order a request against
+    // a takeover without sleeping. Runs under the takeover lock: it must not
+    // block or call the broker.
+    std::function<void(const std::string& topic, int32_t partition)> on_takeover_wait;
+    bool operator==(const TestHooks&) const { return true; }
+  };
+  TestHooks test_hooks;
+
   bool operator==(const BrokerOptions&) const = default;
-  // For tests: called when a data call starts waiting for a takeover of its
-  // partition in progress (cluster mode), so that a test can order a request
-  // against a takeover without sleeping. Runs under the takeover lock: it
-  // must not block or call the broker.
-  std::function<void(const std::string& topic, int32_t partition)> on_takeover_wait;
 };
 
 // One topic config entry as DescribeConfigs shows it.
