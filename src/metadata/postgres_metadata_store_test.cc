@@ -113,7 +113,11 @@ TEST(PostgresMetadataStoreTest, UpgradesAVersionTwoSchema) {
 
 TEST(PostgresMetadataStoreTest, ConcurrentAcquireLeaseHasOneWinner) {
   const std::string schema = FreshSchema("lease");
-  auto [a, b] = TwoAgents(schema);
+  // Not a structured binding: the lambda below captures both, which clang
+  // before 16 does not allow for bindings.
+  auto agents = TwoAgents(schema);
+  std::unique_ptr<MetadataStore>& a = agents.first;
+  std::unique_ptr<MetadataStore>& b = agents.second;
   ASSERT_TRUE(a != nullptr && b != nullptr);
   constexpr int kPartitions = 16;
   ASSERT_TRUE(a->CreateTopic(Topic("l", kPartitions)).ok());
