@@ -142,7 +142,7 @@ Status RunTakeover(ObjectStore& store, Takeover& takeover,
     std::optional<std::string> discarded;
     SH_RETURN_IF_ERROR(ReplayAgentWal(
         store, agent, infos,
-        [&](const WalObjectInfo& info, const WalObject& obj) {
+        [&, &agent = agent](const WalObjectInfo& info, const WalObject& obj) {
           return takeover.TakeObject(agent, info, obj);
         },
         &discarded, skip));
