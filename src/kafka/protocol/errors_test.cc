@@ -69,7 +69,7 @@ TEST(KafkaErrorTableTest, MatchesLibrdkafkasCodesAndNames) {
   for (const auto& [code, aliases] : names) {
     const KafkaErrorInfo* e = FindKafkaError(static_cast<int16_t>(code));
     ASSERT_NE(e, nullptr) << "code " << code << " (" << aliases[0] << ") is missing";
-    const bool same = std::any_of(aliases.begin(), aliases.end(), [&](const std::string& n) {
+    const bool same = std::any_of(aliases.begin(), aliases.end(), [&, code = code](const std::string& n) {
       return n == e->name || IsOlderName(code, n);
     });
     EXPECT_TRUE(same) << "code " << code << ": " << e->name << ", librdkafka " << aliases[0];
